@@ -1,0 +1,50 @@
+# hilbench: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+FUZZ_SECONDS ?= 60
+RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/target/*' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/py/Cargo.toml
+
+.PHONY: build demo test test-rust test-python bench fuzz lint clean
+
+build: $(VENV)/.built
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.deps: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet "maturin>=1.7,<2"
+	touch $@
+
+# Release build of the extension, installed editable with the runtime and test dependencies.
+$(VENV)/.built: $(VENV)/.deps $(RUST_SOURCES) pyproject.toml
+	$(VENV)/bin/maturin develop --release --extras test --quiet
+	touch $@
+
+demo: build
+	$(VENV)/bin/hilbench demo
+
+test: test-rust test-python
+
+test-rust:
+	cargo test -p hilbench-core --quiet
+
+test-python: build
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: build
+	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops,rounds --benchmark-sort=name -p no:cacheprovider
+
+lint: build
+	cargo clippy -p hilbench-core -p hilbench-py --all-targets -- -D warnings
+	$(PY) -m mypy.stubtest hilbench._core
+
+# Coverage-guided fuzzing of the frame parser, bounded in time (not part of `make test`).
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd rust/core && RUSTC_BOOTSTRAP=1 cargo fuzz run parse_frame -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+
+clean:
+	rm -rf $(VENV) target out

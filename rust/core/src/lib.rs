@@ -1,0 +1,6 @@
+//! hilbench-core: the pure-Rust heart of hilbench.
+//!
+//! No PyO3 here: the `hilbench-py` crate wraps these types for Python. Everything is sans-I/O
+//! (no sockets, no clocks), so `cargo test` runs without Python.
+
+pub mod ocppj;

@@ -1,0 +1,30 @@
+//! hilbench._core: thin PyO3 bindings over `hilbench-core`.
+//!
+//! Every `#[pyclass]` of hilbench lives in this crate; conversions are in `convert`, the mapping
+//! of core errors to `hilbench.errors` classes in `errors`.
+
+use pyo3::prelude::*;
+
+mod convert;
+mod errors;
+mod frame;
+mod schemas;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("MAX_UNIQUE_ID_LEN", hilbench_core::ocppj::MAX_UNIQUE_ID_LEN)?;
+    m.add("UNREADABLE_ID", hilbench_core::ocppj::UNREADABLE_ID)?;
+    m.add_class::<frame::Frame>()?;
+    m.add_function(wrap_pyfunction!(frame::parse_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::dump_call, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::dump_call_result, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::dump_call_error, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::dump_call_result_error, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::dump_send, m)?)?;
+    m.add_function(wrap_pyfunction!(schemas::load_schemas, m)?)?;
+    m.add_function(wrap_pyfunction!(schemas::schemas_loaded, m)?)?;
+    m.add_function(wrap_pyfunction!(schemas::schema_actions, m)?)?;
+    m.add_function(wrap_pyfunction!(schemas::validate_payload, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! Registry of compiled schema sets, one per OCPP version, shared by every frame parser.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use hilbench_core::ocppj::{FrameError, PayloadKind, RpcErrorCode, SchemaSet};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::errors;
+
+static REGISTRY: RwLock<Option<HashMap<String, Arc<SchemaSet>>>> = RwLock::new(None);
+
+pub fn get(version: &str) -> Option<Arc<SchemaSet>> {
+    REGISTRY.read().ok()?.as_ref()?.get(version).cloned()
+}
+
+/// Compiles every schema in `directory` for `version` (e.g. "2.1", "2.0.1"), once; the GIL is
+/// released while compiling. Returns the number of actions.
+#[pyfunction]
+pub fn load_schemas(py: Python<'_>, version: &str, directory: PathBuf) -> PyResult<usize> {
+    let set = py.detach(|| SchemaSet::load_dir(&directory)).map_err(|e| errors::schema_error(py, e))?;
+    let n = set.actions().len();
+    let mut guard = REGISTRY.write().map_err(|_| PyValueError::new_err("schema registry poisoned"))?;
+    guard.get_or_insert_with(HashMap::new).insert(version.to_owned(), Arc::new(set));
+    Ok(n)
+}
+
+#[pyfunction]
+pub fn schemas_loaded(version: &str) -> bool {
+    get(version).is_some()
+}
+
+/// The actions of a loaded version, sorted.
+#[pyfunction]
+pub fn schema_actions(version: &str) -> PyResult<Vec<String>> {
+    let set = require(version)?;
+    Ok(set.actions().into_iter().map(str::to_owned).collect())
+}
+
+/// Validates a payload's JSON text against `action`'s request (`response=False`) or response
+/// schema; raises `OcppFrameError` carrying every violation.
+#[pyfunction]
+#[pyo3(signature = (version, action, payload, *, response = false))]
+pub fn validate_payload(py: Python<'_>, version: &str, action: &str, payload: &str, response: bool) -> PyResult<()> {
+    let set = require(version)?;
+    let kind = if response { PayloadKind::Response } else { PayloadKind::Request };
+    set.validate(action, kind, payload).map_err(|e: FrameError| {
+        errors::frame_error(py, FrameError { action: Some(action.to_owned()), ..e })
+    })
+}
+
+pub fn require(version: &str) -> PyResult<Arc<SchemaSet>> {
+    get(version).ok_or_else(|| {
+        PyValueError::new_err(format!(
+            "no schemas loaded for OCPP version {version:?}; call load_schemas first ({} codes known)",
+            RpcErrorCode::ALL.len()
+        ))
+    })
+}
