@@ -1,0 +1,97 @@
+"""The hilbench command line (typer)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from hilbench.errors import HilbenchError
+
+app = typer.Typer(help="hilbench: hardware-in-the-loop test bench for bidirectional (V2G) EV chargers.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+sim_app = typer.Typer(help="Simulated peers and instruments.", no_args_is_help=True)
+app.add_typer(sim_app, name="sim")
+console = Console()
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def demo(out: Annotated[Path, typer.Option(help="Output folder (PKI, traces)")] = Path("out/demo"),
+         verbose: bool = False) -> None:
+    """CSMS and a station on loopback under Security Profile 3: boot, transaction, summary."""
+    from hilbench.demo import main
+
+    _logging(verbose)
+    raise typer.Exit(main(out, console))
+
+
+@app.command()
+def pki(directory: Path, station: Annotated[Optional[list[str]], typer.Option(help="station id (repeat)")] = None) -> None:
+    """Generate a test PKI: CA, CSMS certificate, one client certificate per station."""
+    from hilbench.pki import generate
+
+    p = generate(directory, tuple(station or ["CS001"]))
+    console.print(f"CA {p.ca.cert}\nCSMS {p.csms.cert}\nstations {p.directory / 'stations'}")
+
+
+@app.command()
+def csms(port: Annotated[int, typer.Option(help="TCP port (0 = any free)")] = 9000,
+         host: str = "127.0.0.1",
+         security_profile: Annotated[int, typer.Option(min=0, max=3, help="0 = plain ws, no auth (lab debugging)")] = 0,
+         pki_dir: Annotated[Optional[Path], typer.Option(help="PKI from `hilbench pki` (profiles 2, 3)")] = None,
+         password: Annotated[Optional[list[str]], typer.Option(help="STATION=PASSWORD (profiles 1, 2; repeat)")] = None,
+         trace_dir: Optional[Path] = None, heartbeat_interval: int = 300,
+         tls_min_version: str = "1.2", verbose: bool = False) -> None:
+    """Run the bench CSMS until interrupted; stations connect to ws(s)://HOST:PORT/ocpp/<id>."""
+    from hilbench.ocpp.csms import Csms
+    from hilbench.ocpp.fleet import raise_fd_limit
+    from hilbench.pki import load
+
+    _logging(verbose)
+    raise_fd_limit(65536)
+    passwords = dict(p.split("=", 1) for p in (password or []) if "=" in p)
+
+    async def serve() -> None:
+        async with Csms(host, port, security_profile=security_profile, pki=load(pki_dir) if pki_dir else None,
+                        passwords=passwords, trace_dir=trace_dir, heartbeat_interval=heartbeat_interval,
+                        tls_min_version=tls_min_version) as c:
+            console.print(f"CSMS listening on {c.url} (security profile {security_profile})", highlight=False)
+            await asyncio.Event().wait()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    except HilbenchError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from None
+
+
+@sim_app.command("stations")
+def sim_stations(url: Annotated[str, typer.Option(help="CSMS URL without station id, e.g. ws://127.0.0.1:9000/ocpp")],
+                 count: int = 10, duration: float = 10.0, heartbeat_interval: float = 2.0,
+                 version: str = "2.1", prefix: str = "SIM", as_json: Annotated[bool, typer.Option("--json")] = False,
+                 verbose: bool = False) -> None:
+    """Run COUNT emulated stations in this process: connect, boot, heartbeat for DURATION s."""
+    from hilbench.ocpp.fleet import run_fleet
+
+    _logging(verbose)
+    report = asyncio.run(run_fleet(url, count, duration_s=duration, heartbeat_interval_s=heartbeat_interval,
+                                   version=version, prefix=prefix))
+    d = report.as_dict()
+    if as_json:
+        print(json.dumps(d))
+    else:
+        for k, v in d.items():
+            console.print(f"{k:>14}: {v}", highlight=False)
+    raise typer.Exit(0 if report.ok else 1)

@@ -1,0 +1,80 @@
+"""Many emulated stations in one process (``hilbench sim stations``): each connects, boots and
+heartbeats; the fleet reports counts and message rates."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from hilbench.ocpp.station import Station
+
+log = logging.getLogger("hilbench.fleet")
+
+
+@dataclass
+class FleetReport:
+    count: int
+    connected: int = 0
+    booted: int = 0
+    heartbeats: int = 0
+    calls: int = 0
+    frames: int = 0
+    violations: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.violations == 0 and self.booted == self.count
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = self.frames / self.seconds if self.seconds else 0.0
+        return {"count": self.count, "connected": self.connected, "booted": self.booted,
+                "heartbeats": self.heartbeats, "calls": self.calls, "frames": self.frames,
+                "violations": self.violations, "errors": len(self.errors), "seconds": round(self.seconds, 2),
+                "frames_per_s": round(rate, 1), "ok": self.ok, "first_errors": self.errors[:5]}
+
+
+def raise_fd_limit(needed: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(needed, soft)), hard))
+
+
+async def run_fleet(url: str, count: int, *, duration_s: float = 10.0, heartbeat_interval_s: float = 2.0,
+                    prefix: str = "SIM", version: str = "2.1", connect_concurrency: int = 100,
+                    **station_kw: Any) -> FleetReport:
+    raise_fd_limit(count * 2 + 256)
+    report = FleetReport(count)
+    stations = [Station(url, f"{prefix}{i:05d}", version=version, **station_kw) for i in range(count)]
+    gate = asyncio.Semaphore(connect_concurrency)
+    t0 = time.monotonic()
+
+    async def one(st: Station) -> None:
+        try:
+            async with gate:
+                await st.connect()
+                report.connected += 1
+                await st.boot()
+                report.booted += 1
+            end = t0 + duration_s
+            while time.monotonic() + heartbeat_interval_s <= end:
+                await asyncio.sleep(heartbeat_interval_s)
+                await st.heartbeat()
+        except Exception as e:  # counted and reported; one station's failure must not stop the fleet
+            report.errors.append(f"{st.station_id}: {type(e).__name__}: {e}")
+
+    await asyncio.gather(*(one(s) for s in stations))
+    report.seconds = time.monotonic() - t0
+    for s in stations:
+        if s.link is not None:
+            report.heartbeats += s.heartbeats_sent
+            report.calls += s.link.calls_sent
+            report.frames += s.link.frames_rx + s.link.frames_tx
+            report.violations += len(s.link.violations)
+    await asyncio.gather(*(s.close() for s in stations), return_exceptions=True)
+    return report

@@ -1,0 +1,96 @@
+"""TLS contexts for OCPP Security Profiles 2 and 3, with a log line for every refused handshake.
+
+SP2: TLS with server authentication + HTTP Basic. SP3: mutual TLS. TLS 1.3 works; TLS 1.2 only
+with the cipher suites the OCPP 2.x security part allows; TLS <= 1.1 never.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from pathlib import Path
+
+from hilbench.errors import ConfigError
+
+log = logging.getLogger("hilbench.ocpp.tls")
+
+# ⚠ The TLS 1.2 suites OCPP 2.0.1/2.1 Part 2 allow, as recalled from the spec (A00.FR.318/319 and
+# errata): ECDHE-ECDSA with AES-GCM, ECDHE-RSA with AES-GCM, and the RSA key-exchange GCM suites
+# kept for older stations. Configurable through ``tls12_ciphers``.
+OCPP_TLS12_CIPHERS = ":".join([
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384",
+    "AES128-GCM-SHA256", "AES256-GCM-SHA384",
+])
+
+_VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+
+
+class _LoggingSSLObject(ssl.SSLObject):
+    """Logs why a server-side handshake failed: asyncio only reports it in debug mode."""
+
+    def do_handshake(self) -> None:
+        try:
+            super().do_handshake()
+        except ssl.SSLWantReadError:
+            raise
+        except ssl.SSLError as e:
+            log.warning("TLS handshake refused: %s (%s)", e.reason or e, e.verify_message if isinstance(
+                e, ssl.SSLCertVerificationError) else e.library or "ssl")
+            raise
+
+
+def _min_version(minimum: str) -> ssl.TLSVersion:
+    try:
+        return _VERSIONS[minimum]
+    except KeyError:
+        raise ConfigError(f"TLS minimum version must be one of {', '.join(_VERSIONS)}, got {minimum!r}") from None
+
+
+def server_context(profile: int, cert: Path, key: Path, ca: Path | None = None, *,
+                   min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS) -> ssl.SSLContext:
+    """Server context for SP2 (server auth) or SP3 (client certificate required, from ``ca``)."""
+    if profile not in (2, 3):
+        raise ConfigError(f"TLS is used by security profiles 2 and 3, not {profile}")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = _min_version(min_version)
+    ctx.set_ciphers(tls12_ciphers)
+    try:
+        ctx.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as e:
+        raise ConfigError(f"cannot load server certificate {cert} / {key}: {e}") from e
+    if profile == 3:
+        if ca is None:
+            raise ConfigError("security profile 3 needs the CA that issues station certificates")
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        ctx.load_verify_locations(cafile=ca)
+    ctx.sslobject_class = _LoggingSSLObject
+    return ctx
+
+
+def client_context(profile: int, ca: Path, cert: Path | None = None, key: Path | None = None, *,
+                   min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS) -> ssl.SSLContext:
+    """Station-side context: verifies the CSMS against ``ca``; SP3 presents ``cert``."""
+    if profile not in (2, 3):
+        raise ConfigError(f"TLS is used by security profiles 2 and 3, not {profile}")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = _min_version(min_version)
+    ctx.set_ciphers(tls12_ciphers)
+    ctx.load_verify_locations(cafile=ca)
+    if profile == 3:
+        if cert is None or key is None:
+            raise ConfigError("security profile 3 needs the station's client certificate and key")
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def peer_common_name(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> str | None:
+    """CN of the verified peer certificate, if any."""
+    if ssl_object is None:
+        return None
+    cert = ssl_object.getpeercert()
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None

@@ -1,0 +1,136 @@
+"""Test PKI for the bench: a CA, a CSMS server certificate and charging-station client
+certificates (OCPP Security Profiles 2 and 3), generated with ``cryptography``.
+
+Station certificates carry the station id as CN (OCPP 2.x: the CSMS checks it against the id in
+the URL). Everything is ECDSA P-256, the curve of the ECDHE-ECDSA TLS 1.2 suites OCPP allows.
+The ISO 15118-20 PKI (V2G root, CPO sub-CAs, secp521r1) will be added beside this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from hilbench.errors import PkiError
+
+_ORG = "hilbench test PKI"
+
+
+@dataclass(frozen=True)
+class CertPair:
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
+class TestPki:
+    """Paths of a generated test PKI (PEM files)."""
+
+    directory: Path
+    ca: CertPair
+    csms: CertPair
+
+    def station(self, station_id: str) -> CertPair:
+        pair = CertPair(self.directory / "stations" / f"{station_id}.pem",
+                        self.directory / "stations" / f"{station_id}.key")
+        if not pair.cert.exists():
+            raise PkiError(f"no certificate for station {station_id!r} in {self.directory}; "
+                           f"issue one with issue_station()")
+        return pair
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORG),
+                      x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _write(pair: CertPair, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> None:
+    pair.cert.parent.mkdir(parents=True, exist_ok=True)
+    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    pair.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    pair.key.chmod(0o600)
+
+
+def _load(pair: CertPair) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    try:
+        cert = x509.load_pem_x509_certificate(pair.cert.read_bytes())
+        key = serialization.load_pem_private_key(pair.key.read_bytes(), None)
+    except (OSError, ValueError) as e:
+        raise PkiError(f"cannot load {pair.cert} / {pair.key}: {e}") from e
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise PkiError(f"{pair.key} is not an EC key")
+    return cert, key
+
+
+def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
+           issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, days: int, not_before: dt.datetime,
+           eku: x509.ObjectIdentifier | None = None, san: list[x509.GeneralName] | None = None) -> x509.Certificate:
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+         .serial_number(x509.random_serial_number()).not_valid_before(not_before)
+         .not_valid_after(not_before + dt.timedelta(days=days))
+         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+         .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=ca, crl_sign=ca,
+                                      content_commitment=False, key_encipherment=False,
+                                      data_encipherment=False, key_agreement=not ca,
+                                      encipher_only=False, decipher_only=False), critical=True)
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if eku is not None:
+        b = b.add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
+    if san:
+        b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
+    return b.sign(issuer_key, hashes.SHA256())
+
+
+def generate(directory: Path | str, station_ids: tuple[str, ...] = ("CS001",), *, days: int = 365,
+             ca_name: str = "hilbench test CA") -> TestPki:
+    """Create a CA, a CSMS certificate for localhost / 127.0.0.1 / ::1 and one client
+    certificate per station id under ``directory``."""
+    directory = Path(directory)
+    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = _issue(_name(ca_name), ca_key, _name(ca_name), ca_key, ca=True, days=days * 2, not_before=now)
+    pki = TestPki(directory, CertPair(directory / "ca.pem", directory / "ca.key"),
+                  CertPair(directory / "csms.pem", directory / "csms.key"))
+    _write(pki.ca, ca_cert, ca_key)
+    key = ec.generate_private_key(ec.SECP256R1())
+    san: list[x509.GeneralName] = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                   x509.IPAddress(ipaddress.ip_address("::1"))]
+    _write(pki.csms, _issue(_name("localhost"), key, ca_cert.subject, ca_key, ca=False, days=days,
+                            not_before=now, eku=ExtendedKeyUsageOID.SERVER_AUTH, san=san), key)
+    for sid in station_ids:
+        issue_station(pki, sid, days=days)
+    return pki
+
+
+def issue_station(pki: TestPki, station_id: str, *, days: int = 365, expired: bool = False,
+                  ca: CertPair | None = None) -> CertPair:
+    """Issue a client certificate with CN = ``station_id``; ``expired`` makes one that ended
+    yesterday, ``ca`` signs with another CA (both for negative tests)."""
+    ca_cert, ca_key = _load(ca or pki.ca)
+    now = dt.datetime.now(dt.timezone.utc)
+    not_before = now - dt.timedelta(days=days + 1) if expired else now - dt.timedelta(minutes=5)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _issue(_name(station_id), key, ca_cert.subject, ca_key, ca=False, days=days, not_before=not_before,
+                  eku=ExtendedKeyUsageOID.CLIENT_AUTH)
+    pair = CertPair(pki.directory / "stations" / f"{station_id}.pem", pki.directory / "stations" / f"{station_id}.key")
+    _write(pair, cert, key)
+    return pair
+
+
+def load(directory: Path | str) -> TestPki:
+    """Open a PKI made by ``generate``."""
+    directory = Path(directory)
+    pki = TestPki(directory, CertPair(directory / "ca.pem", directory / "ca.key"),
+                  CertPair(directory / "csms.pem", directory / "csms.key"))
+    for p in (pki.ca.cert, pki.csms.cert, pki.csms.key):
+        if not p.exists():
+            raise PkiError(f"{p} is missing; generate the test PKI with `hilbench pki DIR`")
+    return pki
