@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import ssl
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from hilbench.errors import ConfigError, ConnectionRefused
 from hilbench.ocpp import tls
@@ -88,6 +89,12 @@ class Station:
         except InvalidStatus as e:
             raise ConnectionRefused(f"CSMS refused {self.station_id}: HTTP {e.response.status_code} "
                                     f"{e.response.body.decode(errors='replace').strip()}") from e
+        except (InvalidHandshake, ssl.SSLError, OSError, EOFError) as e:
+            # With TLS 1.3 a refused client certificate surfaces as a closed connection during
+            # the HTTP upgrade; name the underlying cause.
+            cause = e.__cause__ or e.__context__
+            raise ConnectionRefused(f"cannot connect {self.station_id} to {self.url}: {type(e).__name__}: {e}"
+                                    + (f" ({cause})" if cause else "")) from e
         if ws.subprotocol != f"ocpp{self.version}":
             await ws.close()
             raise ConnectionRefused(f"CSMS did not accept subprotocol ocpp{self.version} (got {ws.subprotocol})")
