@@ -39,7 +39,7 @@ bench: build
 
 lint: build
 	cargo clippy -p hilbench-core -p hilbench-py --all-targets -- -D warnings
-	$(PY) -m mypy.stubtest hilbench._core
+	$(PY) -m mypy.stubtest hilbench._core --allowlist .mypy-stubtest-allowlist
 
 # Coverage-guided fuzzing of the frame parser, bounded in time (not part of `make test`).
 fuzz:
