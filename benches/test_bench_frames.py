@@ -13,7 +13,9 @@ from typing import Any, Callable
 import jsonschema
 import orjson
 import pytest
-from ocpp.messages import Call, unpack, validate_payload
+# ocpp 2.1.0's validate_payload is a coroutine wrapping _validate_payload (optionally run in an
+# executor); the synchronous function is the validation work itself.
+from ocpp.messages import Call, _validate_payload, unpack
 
 from hilbench.ocpp import frames
 
@@ -51,7 +53,7 @@ def hilbench_parse(text: str) -> Any:
 def ocpp_lib(text: str) -> Any:
     msg = unpack(text)
     assert isinstance(msg, Call)
-    validate_payload(msg, "2.1")
+    _validate_payload(msg, "2.1")
     return msg
 
 
@@ -84,3 +86,12 @@ def test_parse_validate_and_read_payload(benchmark: Any) -> None:
     benchmark.group = "parse+validate TransactionEvent"
     text = MESSAGES["TransactionEvent"]
     benchmark(lambda: frames.parse(text).payload)
+
+
+def test_ocpp_lib_peer_really_validates() -> None:
+    """Guard against benchmarking a no-op: the peer must reject an invalid payload."""
+    bad = json.dumps([2, "x", "BootNotification", {"reason": "Nope", "chargingStation": {}}])
+    with pytest.raises(Exception):
+        ocpp_lib(bad)
+    with pytest.raises(Exception):
+        python_jsonschema(bad)

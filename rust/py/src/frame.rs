@@ -10,6 +10,8 @@ use pyo3::types::PyString;
 
 use crate::{convert, errors, schemas};
 
+static ORJSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
 /// The received text, kept alive without a copy.
 enum Text {
     Str(PyBackedStr),
@@ -58,26 +60,23 @@ impl Frame {
         (self.payload_range.start, self.payload_range.end)
     }
 
-    /// The payload as a dict, built on first access and cached.
+    /// The payload as a dict, built on first access (by `orjson.loads`) and cached.
     #[getter]
     fn payload(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.payload_cache
             .get_or_try_init(py, || {
                 let raw = &self.text.as_str()[self.payload_range.clone()];
-                let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
-                    errors::frame_error(
-                        py,
-                        FrameError {
-                            code: RpcErrorCode::FormatViolation,
-                            message: format!("payload is not valid JSON: {e}"),
-                            unique_id: Some(self.unique_id.clone()),
-                            message_type: Some(self.message_type),
-                            action: self.action.clone(),
-                            violations: Vec::new(),
-                        },
-                    )
-                })?;
-                Ok::<_, PyErr>(convert::value_to_py(py, &value)?.unbind())
+                let loads = ORJSON_LOADS.import(py, "orjson", "loads")?;
+                match loads.call1((PyString::new(py, raw),)) {
+                    Ok(v) => Ok(v.unbind()),
+                    // orjson refuses what serde_json accepts (integers past 64 bits): convert here.
+                    Err(_) => {
+                        let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
+                            errors::frame_error(py, plain(RpcErrorCode::FormatViolation, format!("payload is not valid JSON: {e}")))
+                        })?;
+                        Ok::<_, PyErr>(convert::value_to_py(py, &value)?.unbind())
+                    }
+                }
             })
             .map(|p| p.clone_ref(py))
     }
@@ -139,11 +138,12 @@ pub fn parse_frame(
             ));
         }
     }
-    let parsed = core_parse(s).map_err(|e| errors::frame_error(py, e))?;
-    if validate {
-        let set = schemas::require(version)?;
-        set.validate_frame(&parsed, s, action).map_err(|e| errors::frame_error(py, e))?;
+    let parsed = if validate {
+        schemas::require_loading(py, version)?.parse_validated(s, action)
+    } else {
+        core_parse(s)
     }
+    .map_err(|e| errors::frame_error(py, e))?;
     let frame = Frame {
         message_type: parsed.message_type as u8,
         unique_id: parsed.unique_id.into_owned(),

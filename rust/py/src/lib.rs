@@ -26,5 +26,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schemas::schemas_loaded, m)?)?;
     m.add_function(wrap_pyfunction!(schemas::schema_actions, m)?)?;
     m.add_function(wrap_pyfunction!(schemas::validate_payload, m)?)?;
+    m.add_function(wrap_pyfunction!(schemas::one_pass_verdict, m)?)?;
+    m.add_function(wrap_pyfunction!(schemas::one_pass_coverage, m)?)?;
     Ok(())
 }

@@ -42,11 +42,18 @@ pub fn schema_actions(version: &str) -> PyResult<Vec<String>> {
 /// Validates a payload's JSON text against `action`'s request (`response=False`) or response
 /// schema; raises `OcppFrameError` carrying every violation.
 #[pyfunction]
-#[pyo3(signature = (version, action, payload, *, response = false))]
-pub fn validate_payload(py: Python<'_>, version: &str, action: &str, payload: &str, response: bool) -> PyResult<()> {
+#[pyo3(signature = (version, action, payload, *, response = false, one_pass = true))]
+pub fn validate_payload(
+    py: Python<'_>,
+    version: &str,
+    action: &str,
+    payload: &str,
+    response: bool,
+    one_pass: bool,
+) -> PyResult<()> {
     let set = require(version)?;
     let kind = if response { PayloadKind::Response } else { PayloadKind::Request };
-    set.validate(action, kind, payload).map_err(|e: FrameError| {
+    set.validate_with(action, kind, payload, one_pass).map_err(|e: FrameError| {
         errors::frame_error(py, FrameError { action: Some(action.to_owned()), ..e })
     })
 }
@@ -58,4 +65,29 @@ pub fn require(version: &str) -> PyResult<Arc<SchemaSet>> {
             RpcErrorCode::ALL.len()
         ))
     })
+}
+
+/// For tests: the one-pass path's verdict on a payload (True = proven valid, False = not proven,
+/// None = no one-pass model for this schema).
+#[pyfunction]
+#[pyo3(signature = (version, action, payload, *, response = false))]
+pub fn one_pass_verdict(version: &str, action: &str, payload: &str, response: bool) -> PyResult<Option<bool>> {
+    let kind = if response { PayloadKind::Response } else { PayloadKind::Request };
+    Ok(require(version)?.one_pass_verdict(action, kind, payload))
+}
+
+/// (schemas with a one-pass model, all schemas) of a loaded version.
+#[pyfunction]
+pub fn one_pass_coverage(version: &str) -> PyResult<(usize, usize)> {
+    Ok(require(version)?.one_pass_coverage())
+}
+
+/// Like `require`, but loads the version's schemas on first use through
+/// `hilbench.ocpp.frames.ensure_schemas` (which knows where the `ocpp` package keeps them).
+pub fn require_loading(py: Python<'_>, version: &str) -> PyResult<Arc<SchemaSet>> {
+    if let Some(set) = get(version) {
+        return Ok(set);
+    }
+    py.import("hilbench.ocpp.frames")?.getattr("ensure_schemas")?.call1((version,))?;
+    require(version)
 }

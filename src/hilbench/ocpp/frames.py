@@ -70,7 +70,7 @@ def ensure_schemas(version: str) -> None:
     """Compile ``version``'s schemas once per process."""
     if version not in _loaded:
         if not _core.schemas_loaded(version):
-            _core.load_schemas(version, str(schema_dir(version)))
+            _core.load_schemas(version, str(schema_dir(version)))  # raises SchemaLoadError
         _loaded.add(version)
 
 
@@ -80,17 +80,14 @@ def actions(version: str = "2.1") -> list[str]:
     return _core.schema_actions(version)
 
 
-def parse(data: str | bytes, *, version: str = "2.1", validate: bool = True,
-          action: str | None = None, max_size: int | None = None) -> Frame:
-    """Parse one websocket text message.
-
-    Raises ``OcppFrameError`` with ``.code`` (the RPC error code to answer with) and ``.errors``
-    (every schema violation, with JSON pointer). ``action`` names the CALL that a CALLRESULT
-    answers, so that the result can be validated against that action's response schema.
-    """
-    if validate and version not in _loaded:
-        ensure_schemas(version)
-    return _core.parse_frame(data, version, validate=validate, action=action, max_size=max_size)
+#: Parse one websocket text message: ``parse(data, version="2.1", *, validate=True, action=None,
+#: max_size=None) -> Frame``. This is the Rust function itself (no Python wrapper on the hot path);
+#: a version's schemas are compiled on first use.
+#:
+#: Raises ``OcppFrameError`` with ``.code`` (the RPC error code to answer with) and ``.errors``
+#: (every schema violation, with JSON pointer). ``action`` names the CALL that a CALLRESULT
+#: answers, so that the result is validated against that action's response schema.
+parse = _core.parse_frame
 
 
 def validate_payload(action: str, payload: dict[str, Any] | str, *, version: str = "2.1",

@@ -2,6 +2,8 @@
 
 mod error;
 mod frame;
+mod onepass;
+mod rfc3339;
 mod schema;
 mod serialize;
 mod violation;

@@ -1,13 +1,16 @@
 //! The official OCPP JSON schemas of one protocol version, each compiled once.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use jiter::{Jiter, NumberInt, Peek};
 use jsonschema::{Draft, Validator};
 use serde_json::Value;
 
 use super::error::{FrameError, RpcErrorCode};
-use super::frame::{MessageType, RawFrame};
+use super::frame::{parse_frame, MessageType, RawFrame, MAX_UNIQUE_ID_LEN};
+use super::onepass::OnePass;
 use super::violation::Violation;
 
 /// Which schema of an action applies: the request (CALL, SEND) or the response (CALLRESULT).
@@ -35,6 +38,17 @@ pub enum SchemaError {
 struct ActionSchemas {
     request: Option<Validator>,
     response: Option<Validator>,
+    request_fast: Option<OnePass>,
+    response_fast: Option<OnePass>,
+}
+
+impl ActionSchemas {
+    fn fast(&self, kind: PayloadKind) -> Option<&OnePass> {
+        match kind {
+            PayloadKind::Request => self.request_fast.as_ref(),
+            PayloadKind::Response => self.response_fast.as_ref(),
+        }
+    }
 }
 
 /// All actions of one OCPP version, keyed by action name.
@@ -63,11 +77,11 @@ impl SchemaSet {
             } else {
                 (name, PayloadKind::Request)
             };
-            let validator = compile_file(&path)?;
+            let (validator, fast) = compile_file(&path)?;
             let slot = actions.entry(action.to_owned()).or_default();
             match kind {
-                PayloadKind::Request => slot.request = Some(validator),
-                PayloadKind::Response => slot.response = Some(validator),
+                PayloadKind::Request => (slot.request, slot.request_fast) = (Some(validator), fast),
+                PayloadKind::Response => (slot.response, slot.response_fast) = (Some(validator), fast),
             }
         }
         if actions.is_empty() {
@@ -95,6 +109,11 @@ impl SchemaSet {
     /// Validates a payload (JSON text of an object) against an action's request or response
     /// schema. Every violation is collected before returning.
     pub fn validate(&self, action: &str, kind: PayloadKind, payload: &str) -> Result<(), FrameError> {
+        self.validate_with(action, kind, payload, true)
+    }
+
+    /// `validate`, optionally without the one-pass shortcut (the full validator decides alone).
+    pub fn validate_with(&self, action: &str, kind: PayloadKind, payload: &str, one_pass: bool) -> Result<(), FrameError> {
         let Some(schemas) = self.actions.get(action) else {
             return Err(FrameError::new(
                 RpcErrorCode::NotImplemented,
@@ -111,6 +130,9 @@ impl SchemaSet {
                 format!("action {action:?} has no {kind:?} (it is a one-way SEND)"),
             ));
         };
+        if one_pass && schemas.fast(kind).is_some_and(|f| f.proves_valid(payload.as_bytes())) {
+            return Ok(());
+        }
         let value: Value = serde_json::from_str(payload).map_err(|e| {
             FrameError::new(RpcErrorCode::FormatViolation, format!("payload is not valid JSON: {e}"))
         })?;
@@ -176,6 +198,87 @@ impl SchemaSet {
     }
 }
 
+impl SchemaSet {
+    /// Parses a frame and validates its payload: in one pass over the text when the frame is a
+    /// well-formed CALL, SEND or (with `result_action`) CALLRESULT with a valid payload; otherwise
+    /// through `parse_frame` and the full validator, which name every problem.
+    pub fn parse_validated<'t>(&self, text: &'t str, result_action: Option<&str>) -> Result<RawFrame<'t>, FrameError> {
+        if let Some(frame) = self.one_pass_frame(text, result_action) {
+            return Ok(frame);
+        }
+        let frame = parse_frame(text)?;
+        self.validate_frame(&frame, text, result_action)?;
+        Ok(frame)
+    }
+
+    /// Number of schemas (request and response) that have the one-pass path.
+    pub fn one_pass_coverage(&self) -> (usize, usize) {
+        let all = self.actions.values().flat_map(|a| [a.request.is_some(), a.response.is_some()]).filter(|x| *x).count();
+        let fast = self.actions.values().flat_map(|a| [a.request_fast.is_some(), a.response_fast.is_some()]).filter(|x| *x).count();
+        (fast, all)
+    }
+
+    /// Whether the one-pass path proves a payload valid (`None`: no one-pass model for it).
+    pub fn one_pass_verdict(&self, action: &str, kind: PayloadKind, payload: &str) -> Option<bool> {
+        Some(self.actions.get(action)?.fast(kind)?.proves_valid(payload.as_bytes()))
+    }
+
+    fn one_pass_frame<'t>(&self, text: &'t str, result_action: Option<&str>) -> Option<RawFrame<'t>> {
+        let mut j = Jiter::new(text.as_bytes());
+        let first = j.next_array().ok()??;
+        let NumberInt::Int(type_id) = j.known_int(first).ok()?;
+        let message_type = MessageType::from_id(u64::try_from(type_id).ok()?)?;
+        let unique_id = next_string(&mut j, text)?;
+        if unique_id.is_empty() || unique_id.chars().count() > MAX_UNIQUE_ID_LEN {
+            return None;
+        }
+        let (action, kind) = match message_type {
+            MessageType::Call | MessageType::Send => {
+                let a = next_string(&mut j, text)?;
+                (Some(a), PayloadKind::Request)
+            }
+            MessageType::CallResult => (None, PayloadKind::Response),
+            MessageType::CallError | MessageType::CallResultError => return None,
+        };
+        let name: &str = match (&action, result_action) {
+            (Some(a), _) => a,
+            (None, Some(r)) => r,
+            (None, None) => return None,
+        };
+        let schemas = self.actions.get(name)?;
+        let one_way = schemas.response.is_none();
+        if (message_type == MessageType::Call && one_way) || (message_type == MessageType::Send && !one_way) {
+            return None;
+        }
+        let peek = j.array_step().ok()??;
+        if peek != Peek::Object {
+            return None;
+        }
+        let start = j.current_index();
+        schemas.fast(kind)?.check(&mut j, 0, peek, 0)?;
+        let end = j.current_index();
+        if j.array_step().ok()?.is_some() || j.finish().is_err() {
+            return None;
+        }
+        Some(RawFrame { message_type, unique_id, action, error_code: None, error_description: None, payload: start..end })
+    }
+}
+
+/// The next array element as a string borrowed from `text` when it has no escapes.
+fn next_string<'t>(j: &mut Jiter<'_>, text: &'t str) -> Option<Cow<'t, str>> {
+    if j.array_step().ok()?? != Peek::String {
+        return None;
+    }
+    let s = j.known_str().ok()?;
+    let base = text.as_ptr() as usize;
+    let at = s.as_ptr() as usize;
+    Some(if at >= base && at + s.len() <= base + text.len() {
+        Cow::Borrowed(&text[at - base..at - base + s.len()])
+    } else {
+        Cow::Owned(s.to_owned())
+    })
+}
+
 fn kind_suffix(kind: PayloadKind) -> &'static str {
     match kind {
         PayloadKind::Request => "Request",
@@ -183,7 +286,7 @@ fn kind_suffix(kind: PayloadKind) -> &'static str {
     }
 }
 
-fn compile_file(path: &Path) -> Result<Validator, SchemaError> {
+fn compile_file(path: &Path) -> Result<(Validator, Option<OnePass>), SchemaError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| SchemaError::Read { path: path.to_owned(), source })?;
     let schema: Value = serde_json::from_str(&text)
@@ -193,9 +296,12 @@ fn compile_file(path: &Path) -> Result<Validator, SchemaError> {
         Some(s) if s.contains("draft-07") => Draft::Draft7,
         _ => Draft::Draft6,
     };
-    jsonschema::options()
+    let validator = jsonschema::options()
         .with_draft(draft)
         .should_validate_formats(true)
         .build(&schema)
-        .map_err(|e| SchemaError::Compile { path: path.to_owned(), message: e.to_string() })
+        .map_err(|e| SchemaError::Compile { path: path.to_owned(), message: e.to_string() })?;
+    // The one-pass model follows draft-06 semantics only.
+    let fast = (draft == Draft::Draft6).then(|| OnePass::compile(&schema)).flatten();
+    Ok((validator, fast))
 }
