@@ -40,11 +40,16 @@ bench: build
 lint: build
 	cargo clippy -p hilbench-core -p hilbench-py --all-targets -- -D warnings
 	$(PY) -m mypy.stubtest hilbench._core --allowlist .mypy-stubtest-allowlist
+	$(PY) -m mypy src/hilbench --ignore-missing-imports
 
-# Coverage-guided fuzzing of the frame parser, bounded in time (not part of `make test`).
-fuzz:
+# Coverage-guided fuzzing, bounded in time (not part of `make test`): the frame parser, and the
+# one-pass validator against the full validator on the official 2.1 schemas.
+fuzz: build
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd rust/core && RUSTC_BOOTSTRAP=1 cargo fuzz run parse_frame -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	mkdir -p rust/core/fuzz/corpus/one_pass
+	cd rust/core && HILBENCH_OCPP_SCHEMAS="$$($(abspath $(PY)) -c 'from hilbench.ocpp.frames import schema_dir; print(schema_dir("2.1"))')" \
+		RUSTC_BOOTSTRAP=1 cargo fuzz run one_pass fuzz/corpus/one_pass fuzz/seeds/one_pass -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 clean:
 	rm -rf $(VENV) target out

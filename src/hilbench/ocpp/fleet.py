@@ -26,6 +26,7 @@ class FleetReport:
     violations: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -33,10 +34,12 @@ class FleetReport:
 
     def as_dict(self) -> dict[str, Any]:
         rate = self.frames / self.seconds if self.seconds else 0.0
+        per_cpu = self.frames / self.cpu_seconds if self.cpu_seconds else 0.0
         return {"count": self.count, "connected": self.connected, "booted": self.booted,
                 "heartbeats": self.heartbeats, "calls": self.calls, "frames": self.frames,
                 "violations": self.violations, "errors": len(self.errors), "seconds": round(self.seconds, 2),
-                "frames_per_s": round(rate, 1), "ok": self.ok, "first_errors": self.errors[:5]}
+                "frames_per_s": round(rate, 1), "cpu_seconds": round(self.cpu_seconds, 2),
+                "frames_per_cpu_s": round(per_cpu, 1), "ok": self.ok, "first_errors": self.errors[:5]}
 
 
 def raise_fd_limit(needed: int) -> None:
@@ -53,6 +56,7 @@ async def run_fleet(url: str, count: int, *, duration_s: float = 10.0, heartbeat
     stations = [Station(url, f"{prefix}{i:05d}", version=version, **station_kw) for i in range(count)]
     gate = asyncio.Semaphore(connect_concurrency)
     t0 = time.monotonic()
+    cpu0 = time.process_time()
 
     async def one(st: Station) -> None:
         try:
@@ -62,14 +66,17 @@ async def run_fleet(url: str, count: int, *, duration_s: float = 10.0, heartbeat
                 await st.boot()
                 report.booted += 1
             end = t0 + duration_s
+            # interval 0: heartbeats back to back, to measure throughput
             while time.monotonic() + heartbeat_interval_s <= end:
-                await asyncio.sleep(heartbeat_interval_s)
+                if heartbeat_interval_s > 0:
+                    await asyncio.sleep(heartbeat_interval_s)
                 await st.heartbeat()
         except Exception as e:  # counted and reported; one station's failure must not stop the fleet
             report.errors.append(f"{st.station_id}: {type(e).__name__}: {e}")
 
     await asyncio.gather(*(one(s) for s in stations))
     report.seconds = time.monotonic() - t0
+    report.cpu_seconds = time.process_time() - cpu0
     for s in stations:
         if s.link is not None:
             report.heartbeats += s.heartbeats_sent

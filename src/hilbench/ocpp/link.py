@@ -90,6 +90,7 @@ class OcppLink:
 
         async with self._arrived:
             found = await asyncio.wait_for(self._arrived.wait_for(find), timeout)
+        assert found is not None  # wait_for returns once find() is truthy
         return found
 
     def received_actions(self) -> list[str]:

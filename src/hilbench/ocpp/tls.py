@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import ssl
 from pathlib import Path
+from typing import Any
 
 from hilbench.errors import ConfigError
 
@@ -88,8 +89,9 @@ def peer_common_name(ssl_object: ssl.SSLObject | ssl.SSLSocket | None) -> str | 
     """CN of the verified peer certificate, if any."""
     if ssl_object is None:
         return None
-    cert = ssl_object.getpeercert()
-    for rdn in (cert or {}).get("subject", ()):
+    cert = ssl_object.getpeercert() or {}
+    subject: Any = cert.get("subject", ())
+    for rdn in subject:
         for key, value in rdn:
             if key == "commonName":
                 return str(value)
