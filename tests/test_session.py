@@ -211,3 +211,14 @@ def test_hook_drops_and_duplicates() -> None:
     dup.receive_text(frames.call_result(uid, {"currentTime": "2025-01-01T00:00:00Z"}), 0)
     kinds = [type(e).__name__ for e in dup.events()]
     assert kinds == ["ResultReceived", "PeerViolation"]  # the duplicate is a result for an unknown id
+
+
+def test_result_for_another_id_is_unknown_not_judged_by_the_pending_schema() -> None:
+    s = Session("station")
+    uid = s.call("Heartbeat", {}, 0)
+    s.data_to_send()
+    s.receive_text('[3,"someone-else",{"status":"Accepted"}]', 1)  # not a HeartbeatResponse, but not ours
+    (ev,) = list(s.events())
+    assert isinstance(ev, PeerViolation) and ev.code == "ProtocolError" and "unknown message id" in ev.message
+    assert s.data_to_send() == []  # no CALLRESULTERROR for a result that answers nothing
+    assert s.pending_call == (uid, "Heartbeat")  # still waiting for the real answer

@@ -24,7 +24,7 @@ from hilbench.errors import SchemaLoadError
 
 __all__ = [
     "Frame", "MessageType", "parse", "dumps", "call", "call_result", "call_error",
-    "call_result_error", "send", "actions", "ensure_schemas", "new_unique_id",
+    "call_result_error", "send", "actions", "ensure_schemas", "new_unique_id", "payload_json",
     "MAX_UNIQUE_ID_LEN", "UNREADABLE_ID", "VERSIONS", "SUBPROTOCOLS", "ERROR_CODES",
 ]
 
@@ -94,7 +94,7 @@ def validate_payload(action: str, payload: dict[str, Any] | str, *, version: str
                      response: bool = False) -> None:
     """Check a payload against ``action``'s request or response schema; raises ``OcppFrameError``."""
     ensure_schemas(version)
-    text = _json(payload)
+    text = payload_json(payload)
     _core.validate_payload(version, action, text, response=response)
 
 
@@ -102,7 +102,7 @@ def new_unique_id() -> str:
     return str(uuid.uuid4())
 
 
-def _json(payload: dict[str, Any] | str | None) -> str:
+def payload_json(payload: dict[str, Any] | str | None) -> str:
     if payload is None:
         return "{}"
     if isinstance(payload, str):
@@ -115,25 +115,25 @@ def _json(payload: dict[str, Any] | str | None) -> str:
 
 
 def call(unique_id: str, action: str, payload: dict[str, Any] | str) -> str:
-    return _core.dump_call(unique_id, action, _json(payload))
+    return _core.dump_call(unique_id, action, payload_json(payload))
 
 
 def call_result(unique_id: str, payload: dict[str, Any] | str) -> str:
-    return _core.dump_call_result(unique_id, _json(payload))
+    return _core.dump_call_result(unique_id, payload_json(payload))
 
 
 def call_error(unique_id: str, code: str, description: str = "",
                details: dict[str, Any] | str | None = None) -> str:
-    return _core.dump_call_error(unique_id, code, description, _json(details))
+    return _core.dump_call_error(unique_id, code, description, payload_json(details))
 
 
 def call_result_error(unique_id: str, code: str, description: str = "",
                       details: dict[str, Any] | str | None = None) -> str:
-    return _core.dump_call_result_error(unique_id, code, description, _json(details))
+    return _core.dump_call_result_error(unique_id, code, description, payload_json(details))
 
 
 def send(unique_id: str, action: str, payload: dict[str, Any] | str) -> str:
-    return _core.dump_send(unique_id, action, _json(payload))
+    return _core.dump_send(unique_id, action, payload_json(payload))
 
 
 def dumps(message_type: int, unique_id: str, *, action: str | None = None,
@@ -144,9 +144,9 @@ def dumps(message_type: int, unique_id: str, *, action: str | None = None,
     if mt in (MessageType.CALL, MessageType.SEND):
         if action is None:
             raise TypeError(f"a {mt.name} needs an action")
-        return (call if mt is MessageType.CALL else send)(unique_id, action, _json(payload))
+        return (call if mt is MessageType.CALL else send)(unique_id, action, payload_json(payload))
     if mt is MessageType.CALLRESULT:
-        return call_result(unique_id, _json(payload))
+        return call_result(unique_id, payload_json(payload))
     if error_code is None:
         raise TypeError(f"a {mt.name} needs an error_code")
     fn = call_error if mt is MessageType.CALLERROR else call_result_error

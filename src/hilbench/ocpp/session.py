@@ -188,7 +188,7 @@ class Session:
             self._now = max(self._now, now_ns)
 
     def _checked(self, action: str, payload: dict[str, Any], *, response: bool, validate: bool | None) -> str:
-        text = frames._json(payload)
+        text = frames.payload_json(payload)
         if self.validate_outgoing if validate is None else validate:
             if not response and not may_send(self.role, action):
                 raise LocalProtocolError(f"a {self.role} does not initiate {action}")
@@ -231,38 +231,58 @@ class Session:
         self._events.append(PeerViolation(code, message, raw[:_RAW_CLIP], unique_id, list(errors or [])))
 
     def _process(self, text: str) -> None:
+        # One validating parse: a CALL/SEND against its action's request schema, a CALLRESULT
+        # against the response schema of our pending CALL (the only one that may be answered).
+        p = self._pending
         try:
-            f = _core.parse_frame(text, self.version, validate=False, max_size=self.max_frame_size)
+            f = _core.parse_frame(text, self.version, validate=True, action=p.action if p else None,
+                                  max_size=self.max_frame_size)
         except OcppFrameError as e:
-            self._violation(e.code, e.message, text, e.unique_id, e.errors)
-            self._answer_unparsable(e)
+            if e.message_type == 3 and p is not None and e.unique_id != p.unique_id:
+                # Checked against the wrong call's schema: it answers no pending CALL at all.
+                try:
+                    f = _core.parse_frame(text, self.version, validate=False, max_size=self.max_frame_size)
+                except OcppFrameError:
+                    pass
+                else:
+                    self._on_answer(f, text)
+                    return
+            self._on_invalid(e, text)
             return
         mt = f.message_type
         if self.version == "2.0.1" and mt in (5, 6):
-            self._violation("MessageTypeNotSupported", f"message type {mt} does not exist in OCPP 2.0.1",
-                            text, f.unique_id)
-            if mt == 6 and self.answer_unknown_message_type:
-                self._outbox_error(f.unique_id, "MessageTypeNotSupported", f"message type {mt}")
-            return
-        if mt == 2:
+            self._not_in_2_0_1(mt, f.unique_id, text)
+        elif mt == 2:
             self._on_call(f, text)
         elif mt in (3, 4):
             self._on_answer(f, text)
         elif mt == 5:
             self._events.append(ResultErrorReceived(f.unique_id, f.error_code or "", f.error_description or "",
                                                     f.payload))
-        elif mt == 6:
-            self._on_send(f, text)
+        else:
+            self._events.append(SendReceived(f.unique_id, f.action or "", f.payload))
 
-    def _answer_unparsable(self, e: OcppFrameError) -> None:
-        if e.message_type == 2 or e.message_type is None:
+    def _not_in_2_0_1(self, mt: int, unique_id: str | None, text: str) -> None:
+        self._violation("MessageTypeNotSupported", f"message type {mt} does not exist in OCPP 2.0.1", text, unique_id)
+        if mt == 6 and self.answer_unknown_message_type:
+            self._outbox_error(unique_id or frames.UNREADABLE_ID, "MessageTypeNotSupported", f"message type {mt}")
+
+    def _on_invalid(self, e: OcppFrameError, text: str) -> None:
+        """Answer a frame that failed parsing or validation as OCPP-J says for its type."""
+        mt = e.message_type
+        if self.version == "2.0.1" and mt in (5, 6):
+            self._not_in_2_0_1(mt, e.unique_id, text)
+            return
+        self._violation(e.code, e.message, text, e.unique_id, e.errors)
+        if mt == 2 or mt is None:
             # A CALL (or something whose type could not be read) must be answered, else the peer
             # waits for its timeout; an unreadable id is answered with the conventional "-1".
             self._outbox_error(e.unique_id or frames.UNREADABLE_ID, e.code, e.message, e.errors)
         elif e.code == "MessageTypeNotSupported" and self.answer_unknown_message_type:
             self._outbox_error(e.unique_id or frames.UNREADABLE_ID, e.code, e.message)
-        elif e.message_type == 3 and e.unique_id is not None:
+        elif mt == 3 and e.unique_id is not None:
             self._fail_pending_result(e.unique_id, e)
+        # A SEND, CALLERROR or CALLRESULTERROR is never answered, not even with an error.
 
     def _outbox_error(self, unique_id: str, code: str, message: str, errors: list[Any] | None = None) -> None:
         details: dict[str, Any] = {}
@@ -272,16 +292,10 @@ class Session:
 
     def _on_call(self, f: _core.Frame, text: str) -> None:
         action = f.action or ""
-        if f.unique_id in self._incoming or self._incoming:
+        if self._incoming:
             self._violation("ProtocolError",
                             f"CALL {action} (id {f.unique_id}) while the peer's CALL "
                             f"{next(iter(self._incoming.items()))} is unanswered", text, f.unique_id)
-        try:
-            _core.parse_frame(text, self.version, validate=True, max_size=self.max_frame_size)
-        except OcppFrameError as e:
-            self._violation(e.code, e.message, text, f.unique_id, e.errors)
-            self._outbox_error(f.unique_id, e.code, e.message, e.errors)
-            return
         if not may_send(peer_of(self.role), action):
             msg = f"{action} is not an action a {peer_of(self.role)} initiates"
             self._violation("NotSupported", msg, text, f.unique_id)
@@ -303,13 +317,6 @@ class Session:
             self._events.append(ErrorReceived(p.unique_id, p.action, f.error_code or "",
                                               f.error_description or "", f.payload))
         else:
-            try:
-                _core.parse_frame(text, self.version, validate=True, action=p.action,
-                                  max_size=self.max_frame_size)
-            except OcppFrameError as e:
-                self._pending = p
-                self._fail_pending_result(p.unique_id, e)
-                return
             self._events.append(ResultReceived(p.unique_id, p.action, f.payload))
         self._pump()
 
@@ -318,17 +325,8 @@ class Session:
         if p is None or p.unique_id != unique_id:
             return
         self._pending = None
-        self._violation(e.code, e.message, "", unique_id, e.errors)
         self._events.append(InvalidResult(unique_id, p.action, e.code, e.message, e.errors))
         if self.version != "2.0.1":
             self._emit(frames.call_result_error(unique_id, e.code, e.message[:255], {}))
         self._pump()
 
-    def _on_send(self, f: _core.Frame, text: str) -> None:
-        try:
-            _core.parse_frame(text, self.version, validate=True, max_size=self.max_frame_size)
-        except OcppFrameError as e:
-            # A SEND is never answered, not even with an error.
-            self._violation(e.code, e.message, text, f.unique_id, e.errors)
-            return
-        self._events.append(SendReceived(f.unique_id, f.action or "", f.payload))

@@ -48,14 +48,19 @@ def _min_version(minimum: str) -> ssl.TLSVersion:
         raise ConfigError(f"TLS minimum version must be one of {', '.join(_VERSIONS)}, got {minimum!r}") from None
 
 
+def _context(protocol: int, profile: int, min_version: str, tls12_ciphers: str) -> ssl.SSLContext:
+    if profile not in (2, 3):
+        raise ConfigError(f"TLS is used by security profiles 2 and 3, not {profile}")
+    ctx = ssl.SSLContext(protocol)
+    ctx.minimum_version = _min_version(min_version)
+    ctx.set_ciphers(tls12_ciphers)
+    return ctx
+
+
 def server_context(profile: int, cert: Path, key: Path, ca: Path | None = None, *,
                    min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS) -> ssl.SSLContext:
     """Server context for SP2 (server auth) or SP3 (client certificate required, from ``ca``)."""
-    if profile not in (2, 3):
-        raise ConfigError(f"TLS is used by security profiles 2 and 3, not {profile}")
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.minimum_version = _min_version(min_version)
-    ctx.set_ciphers(tls12_ciphers)
+    ctx = _context(ssl.PROTOCOL_TLS_SERVER, profile, min_version, tls12_ciphers)
     try:
         ctx.load_cert_chain(cert, key)
     except (OSError, ssl.SSLError) as e:
@@ -72,11 +77,7 @@ def server_context(profile: int, cert: Path, key: Path, ca: Path | None = None, 
 def client_context(profile: int, ca: Path, cert: Path | None = None, key: Path | None = None, *,
                    min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS) -> ssl.SSLContext:
     """Station-side context: verifies the CSMS against ``ca``; SP3 presents ``cert``."""
-    if profile not in (2, 3):
-        raise ConfigError(f"TLS is used by security profiles 2 and 3, not {profile}")
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = _min_version(min_version)
-    ctx.set_ciphers(tls12_ciphers)
+    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, profile, min_version, tls12_ciphers)
     ctx.load_verify_locations(cafile=ca)
     if profile == 3:
         if cert is None or key is None:
