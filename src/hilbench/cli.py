@@ -18,6 +18,7 @@ app = typer.Typer(help="hilbench: hardware-in-the-loop test bench for bidirectio
 sim_app = typer.Typer(help="Simulated peers and instruments.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def _logging(verbose: bool) -> None:
@@ -73,7 +74,7 @@ def csms(port: Annotated[int, typer.Option(help="TCP port (0 = any free)")] = 90
     except KeyboardInterrupt:
         pass
     except HilbenchError as e:
-        console.print(f"[red]error:[/] {e}")
+        err_console.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2) from None
 
 

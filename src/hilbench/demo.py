@@ -66,6 +66,6 @@ def main(out: Path, console: Console | None = None) -> int:
     table.add_row("OCPP-J violations", str(summary["violations"]))
     table.add_row("Frames traced", str(summary["frames"]))
     console.print(table)
-    console.print(f"trace: {summary['trace']}")
-    console.print(f"PKI:   {summary['pki']}")
+    console.print(f"trace: {summary['trace']}", soft_wrap=True, highlight=False)
+    console.print(f"PKI:   {summary['pki']}", soft_wrap=True, highlight=False)
     return 0 if summary["violations"] == 0 and summary["boot"] == "Accepted" else 1
