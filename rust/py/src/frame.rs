@@ -72,7 +72,7 @@ impl Frame {
                     // orjson refuses what serde_json accepts (integers past 64 bits): convert here.
                     Err(_) => {
                         let value: serde_json::Value = serde_json::from_str(raw).map_err(|e| {
-                            errors::frame_error(py, plain(RpcErrorCode::FormatViolation, format!("payload is not valid JSON: {e}")))
+                            errors::frame_error(py, FrameError::new(RpcErrorCode::FormatViolation, format!("payload is not valid JSON: {e}")))
                         })?;
                         Ok::<_, PyErr>(convert::value_to_py(py, &value)?.unbind())
                     }
@@ -119,7 +119,7 @@ pub fn parse_frame(
         if let Err(e) = std::str::from_utf8(&b) {
             return Err(errors::frame_error(
                 py,
-                plain(RpcErrorCode::RpcFrameworkError, format!("frame is not UTF-8 text: {e}")),
+                FrameError::new(RpcErrorCode::RpcFrameworkError, format!("frame is not UTF-8 text: {e}")),
             ));
         }
         Text::Bytes(b)
@@ -134,7 +134,7 @@ pub fn parse_frame(
         if s.len() > max {
             return Err(errors::frame_error(
                 py,
-                plain(RpcErrorCode::RpcFrameworkError, format!("frame of {} bytes exceeds the limit of {max}", s.len())),
+                FrameError::new(RpcErrorCode::RpcFrameworkError, format!("frame of {} bytes exceeds the limit of {max}", s.len())),
             ));
         }
     }
@@ -155,10 +155,6 @@ pub fn parse_frame(
         text,
     };
     Ok(frame)
-}
-
-fn plain(code: RpcErrorCode, message: String) -> FrameError {
-    FrameError { code, message, unique_id: None, message_type: None, action: None, violations: Vec::new() }
 }
 
 type Dumped = PyResult<String>;

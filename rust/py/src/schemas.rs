@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use hilbench_core::ocppj::{FrameError, PayloadKind, RpcErrorCode, SchemaSet};
+use hilbench_core::ocppj::{FrameError, PayloadKind, SchemaSet};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
@@ -52,8 +52,7 @@ pub fn validate_payload(
     one_pass: bool,
 ) -> PyResult<()> {
     let set = require(version)?;
-    let kind = if response { PayloadKind::Response } else { PayloadKind::Request };
-    set.validate_with(action, kind, payload, one_pass).map_err(|e: FrameError| {
+    set.validate_with(action, PayloadKind::of(response), payload, one_pass).map_err(|e: FrameError| {
         errors::frame_error(py, FrameError { action: Some(action.to_owned()), ..e })
     })
 }
@@ -61,8 +60,7 @@ pub fn validate_payload(
 pub fn require(version: &str) -> PyResult<Arc<SchemaSet>> {
     get(version).ok_or_else(|| {
         PyValueError::new_err(format!(
-            "no schemas loaded for OCPP version {version:?}; call load_schemas first ({} codes known)",
-            RpcErrorCode::ALL.len()
+            "no schemas loaded for OCPP version {version:?}; call load_schemas first"
         ))
     })
 }
@@ -72,8 +70,7 @@ pub fn require(version: &str) -> PyResult<Arc<SchemaSet>> {
 #[pyfunction]
 #[pyo3(signature = (version, action, payload, *, response = false))]
 pub fn one_pass_verdict(version: &str, action: &str, payload: &str, response: bool) -> PyResult<Option<bool>> {
-    let kind = if response { PayloadKind::Response } else { PayloadKind::Request };
-    Ok(require(version)?.one_pass_verdict(action, kind, payload))
+    Ok(require(version)?.one_pass_verdict(action, PayloadKind::of(response), payload))
 }
 
 /// (schemas with a one-pass model, all schemas) of a loaded version.

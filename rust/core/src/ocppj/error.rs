@@ -101,7 +101,8 @@ pub struct FrameError {
 }
 
 impl FrameError {
-    pub(crate) fn new(code: RpcErrorCode, message: impl Into<String>) -> Self {
+    /// An error with no id, type, action or violations attached.
+    pub fn new(code: RpcErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),

@@ -77,16 +77,11 @@ impl OnePass {
                     return None;
                 }
                 let s = j.known_str().ok()?;
-                if max_len.is_some() || min_len.is_some() {
-                    // Lengths count characters; the byte length bounds the count from above.
-                    let n = if max_len.is_some_and(|m| s.len() as u64 <= m) && min_len.is_none() {
-                        0
-                    } else {
-                        s.chars().count() as u64
-                    };
-                    if max_len.is_some_and(|m| n > m) || min_len.is_some_and(|m| n < m) {
-                        return None;
-                    }
+                // Lengths count characters; characters are only counted when the byte length (an
+                // upper bound of the count) does not settle it.
+                let chars = || s.chars().count() as u64;
+                if max_len.is_some_and(|m| s.len() as u64 > m && chars() > m) || min_len.is_some_and(|m| chars() < m) {
+                    return None;
                 }
                 if let Some(allowed) = allowed {
                     if !allowed.iter().any(|a| **a == *s) {

@@ -20,6 +20,16 @@ pub enum PayloadKind {
     Response,
 }
 
+impl PayloadKind {
+    pub fn of(response: bool) -> Self {
+        if response {
+            Self::Response
+        } else {
+            Self::Request
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
     #[error("cannot read schema directory {dir}: {source}")]
@@ -177,13 +187,12 @@ impl SchemaSet {
             },
             MessageType::CallError | MessageType::CallResultError => return Ok(()),
         };
-        let one_way = self.is_one_way(action);
-        let res = match frame.message_type {
-            MessageType::Call if one_way => Err(FrameError::new(
+        let res = match self.actions.get(action).map(|a| wrong_rpc_type(frame.message_type, a)) {
+            Some(true) if frame.message_type == MessageType::Call => Err(FrameError::new(
                 RpcErrorCode::ProtocolError,
                 format!("{action} is a one-way message; it must be sent as SEND, not CALL"),
             )),
-            MessageType::Send if self.has_action(action) && !one_way => Err(FrameError::new(
+            Some(true) => Err(FrameError::new(
                 RpcErrorCode::ProtocolError,
                 format!("{action} expects a response; it must be sent as CALL, not SEND"),
             )),
@@ -246,8 +255,7 @@ impl SchemaSet {
             (None, None) => return None,
         };
         let schemas = self.actions.get(name)?;
-        let one_way = schemas.response.is_none();
-        if (message_type == MessageType::Call && one_way) || (message_type == MessageType::Send && !one_way) {
+        if wrong_rpc_type(message_type, schemas) {
             return None;
         }
         let peek = j.array_step().ok()??;
@@ -262,6 +270,12 @@ impl SchemaSet {
         }
         Some(RawFrame { message_type, unique_id, action, error_code: None, error_description: None, payload: start..end })
     }
+}
+
+/// A one-way action (no response schema) sent as CALL, or an action with a response sent as SEND.
+fn wrong_rpc_type(message_type: MessageType, schemas: &ActionSchemas) -> bool {
+    let one_way = schemas.response.is_none();
+    (message_type == MessageType::Call && one_way) || (message_type == MessageType::Send && !one_way)
 }
 
 /// The next array element as a string borrowed from `text` when it has no escapes.
