@@ -3,6 +3,9 @@
 from os import PathLike
 from typing import Any, final
 
+import numpy as np
+import numpy.typing as npt
+
 __version__: str
 MAX_UNIQUE_ID_LEN: int
 UNREADABLE_ID: str
@@ -49,3 +52,15 @@ def schema_actions(version: str) -> list[str]: ...
 def validate_payload(version: str, action: str, payload: str, *, response: bool = False, one_pass: bool = True) -> None: ...
 def one_pass_verdict(version: str, action: str, payload: str, *, response: bool = False) -> bool | None: ...
 def one_pass_coverage(version: str) -> tuple[int, int]: ...
+
+# metering: (import_wh, export_wh, samples, covered_ns, [(index, start_ns, end_ns, bridged_import_wh, bridged_export_wh)])
+_EnergyTuple = tuple[float, float, int, int, list[tuple[int, int, int, float, float]]]
+_Power = npt.NDArray[np.float64] | npt.NDArray[np.float32]
+
+def integrate(t_ns: npt.NDArray[np.int64], power_w: _Power, max_gap_ns: int | None) -> _EnergyTuple: ...
+def integrate_phases(
+    t_ns: npt.NDArray[np.int64], phases: list[_Power], max_gap_ns: int | None
+) -> tuple[list[_EnergyTuple], _EnergyTuple]: ...
+def energy_at(
+    t_ns: npt.NDArray[np.int64], power_w: _Power, at_ns: npt.NDArray[np.int64], max_gap_ns: int | None
+) -> tuple[list[float], list[float], list[bool]]: ...

@@ -37,6 +37,11 @@ class SchemaLoadError(ConfigError):
     """The official OCPP schemas could not be found or compiled."""
 
 
+class MeteringInputError(HilbenchError, ValueError):
+    """Samples that cannot be integrated or compared (length mismatch, time going backwards,
+    NaN power, reading outside the reference span); the message names the index."""
+
+
 class InfrastructureError(HilbenchError):
     """The bench's own infrastructure failed (network, TLS set-up, instrument)."""
 

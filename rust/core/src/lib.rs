@@ -3,4 +3,5 @@
 //! No PyO3 here: the `hilbench-py` crate wraps these types for Python. Everything is sans-I/O
 //! (no sockets, no clocks), so `cargo test` runs without Python.
 
+pub mod metering;
 pub mod ocppj;

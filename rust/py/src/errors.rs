@@ -1,6 +1,7 @@
 //! Core errors to the one exception hierarchy in `hilbench.errors` (defined in Python, so that
 //! pure-Python code raises and catches the same classes).
 
+use hilbench_core::metering::MeteringError;
 use hilbench_core::ocppj::{FrameError, SchemaError, SerializeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -9,6 +10,7 @@ use pyo3::types::{PyDict, PyList, PyType};
 static FRAME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SCHEMA_LOAD_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SERIALIZE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static METERING_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// `hilbench.errors.OcppFrameError(message, code=, errors=, unique_id=, message_type=, action=)`;
 /// `errors` is a list of `{"pointer", "message", "keyword", "code"}` dicts.
@@ -41,6 +43,10 @@ pub fn schema_error(py: Python<'_>, e: SchemaError) -> PyErr {
 
 pub fn serialize_error(py: Python<'_>, e: SerializeError) -> PyErr {
     simple(py, &SERIALIZE_ERROR, "FrameSerializeError", e.to_string())
+}
+
+pub fn metering_error(py: Python<'_>, e: MeteringError) -> PyErr {
+    simple(py, &METERING_ERROR, "MeteringInputError", e.to_string())
 }
 
 fn simple(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, name: &str, message: String) -> PyErr {

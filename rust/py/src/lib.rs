@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 mod convert;
 mod errors;
 mod frame;
+mod metering;
 mod schemas;
 
 #[pymodule]
@@ -28,5 +29,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schemas::validate_payload, m)?)?;
     m.add_function(wrap_pyfunction!(schemas::one_pass_verdict, m)?)?;
     m.add_function(wrap_pyfunction!(schemas::one_pass_coverage, m)?)?;
+    m.add_function(wrap_pyfunction!(metering::integrate, m)?)?;
+    m.add_function(wrap_pyfunction!(metering::integrate_phases, m)?)?;
+    m.add_function(wrap_pyfunction!(metering::energy_at, m)?)?;
     Ok(())
 }
