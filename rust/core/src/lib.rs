@@ -4,4 +4,5 @@
 //! (no sockets, no clocks), so `cargo test` runs without Python.
 
 pub mod metering;
+pub mod ocmf;
 pub mod ocppj;

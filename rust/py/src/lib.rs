@@ -9,6 +9,7 @@ mod convert;
 mod errors;
 mod frame;
 mod metering;
+mod ocmf;
 mod schemas;
 
 #[pymodule]
@@ -32,5 +33,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metering::integrate, m)?)?;
     m.add_function(wrap_pyfunction!(metering::integrate_phases, m)?)?;
     m.add_function(wrap_pyfunction!(metering::energy_at, m)?)?;
+    m.add_class::<ocmf::Verdict>()?;
+    m.add_function(wrap_pyfunction!(ocmf::ocmf_verify, m)?)?;
+    m.add_function(wrap_pyfunction!(ocmf::ocmf_verify_many, m)?)?;
+    m.add_function(wrap_pyfunction!(ocmf::ocmf_verify_signed_meter_value, m)?)?;
+    m.add_function(wrap_pyfunction!(ocmf::ocmf_check_transaction, m)?)?;
+    m.add_function(wrap_pyfunction!(ocmf::ocmf_parse, m)?)?;
     Ok(())
 }
