@@ -7,7 +7,7 @@ use openssl::bn::BigNumContext;
 use openssl::ec::{EcGroup, EcKey, EcPoint};
 use openssl::pkey::{PKey, Public};
 
-use super::algorithm::Curve;
+use super::algorithm::{Curve, ALL_CURVES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyEncoding {
@@ -78,6 +78,27 @@ pub fn hex_decode(text: &str) -> Result<Vec<u8>, String> {
     (0..b.len() / 2).map(|i| Ok(nibble(2 * i)? << 4 | nibble(2 * i + 1)?)).collect()
 }
 
+/// Why OpenSSL refused a SubjectPublicKeyInfo (its decoder reports only "decode error"): finds
+/// the curve's OID and tries the point on that curve.
+fn diagnose_spki(der: &[u8]) -> String {
+    let prefix = format!("{} bytes starting 0x30 but not a valid DER SubjectPublicKeyInfo", der.len());
+    let contains = |needle: &[u8]| der.windows(needle.len()).any(|w| w == needle);
+    let Some(curve) = ALL_CURVES.into_iter().find(|c| contains(c.oid_der())) else {
+        return format!("{prefix}: it names no OCMF curve");
+    };
+    let point_len = 1 + 2 * curve.field_bytes();
+    let on_curve = der.len() >= point_len
+        && EcGroup::from_curve_name(curve.nid()).is_ok_and(|group| {
+            let mut ctx = BigNumContext::new().ok();
+            ctx.as_mut().is_some_and(|ctx| EcPoint::from_bytes(&group, &der[der.len() - point_len..], ctx).is_ok())
+        });
+    if on_curve {
+        format!("{prefix} (damaged structure around a {} point)", curve.name())
+    } else {
+        format!("{prefix}: the point is not on {}", curve.name())
+    }
+}
+
 /// Parses a public key. `curve_hint` (from the record's SA) is needed only for keys that do not
 /// name their curve.
 pub fn parse_key(text: &str, curve_hint: Option<Curve>) -> Result<PublicKey, KeyError> {
@@ -93,7 +114,7 @@ pub fn parse_key(text: &str, curve_hint: Option<Curve>) -> Result<PublicKey, Key
             return Ok(PublicKey { curve, key, encoding: KeyEncoding::Spki, deviations });
         }
         if curve_hint.is_none_or(|c| bytes.len() != 2 * c.field_bytes()) {
-            return Err(KeyError::Invalid(format!("{} bytes starting 0x30 but not a DER SubjectPublicKeyInfo", bytes.len())));
+            return Err(KeyError::Invalid(diagnose_spki(&bytes)));
         }
     }
     let curve = curve_hint.ok_or(KeyError::NeedsCurve)?;

@@ -80,6 +80,7 @@ pub fn decode_signature(section: &SignatureSection, curve: Curve, findings: &mut
     sig.map_err(|e| findings.error("SD", e.to_string())).ok()
 }
 
+#[derive(Debug)]
 struct Der<'a> {
     r: &'a [u8],
     s: &'a [u8],

@@ -61,7 +61,8 @@ pub fn check_transaction(verdicts: &[Verdict]) -> TransactionReport {
     let meter = records.first().and_then(|(_, r)| r.payload.meter_identity().map(str::to_owned));
     for (i, r) in &records {
         if r.payload.meter_identity() != meter.as_deref() {
-            f.error(format!("record {i} MS"), format!("{:?}, but record 0 is from meter {meter:?}", r.payload.meter_identity()));
+            let this = show(r.payload.meter_identity());
+            f.error(format!("record {i} MS"), format!("{this}, but record 0 is from meter {}", show(meter.as_deref())));
         }
         if let Some(il) = r.payload.identification_level.as_deref().filter(|il| IDENTIFICATION_LEVEL_ERRORS.contains(il)) {
             f.error(format!("record {i} IL"), format!("{il}: the identification failed"));
@@ -158,7 +159,9 @@ fn pair_registers(entries: &[Entry<'_>], f: &mut Findings) -> Vec<RegisterDelta>
         let rs: Vec<&Entry<'_>> = entries.iter().filter(|e| e.reading.obis.as_deref() == obis).collect();
         let begins: Vec<usize> = (0..rs.len()).filter(|&k| rs[k].reading.transaction.as_deref() == Some("B")).collect();
         let ends: Vec<usize> = (0..rs.len()).filter(|&k| is_end(rs[k].reading.transaction.as_deref())).collect();
+        let billing = is_billing_register(obis);
         match (begins.len(), ends.len()) {
+            _ if !billing => {} // informative register (e.g. 1.9.0): paired when it can be, never required
             (0, 0) => f.error(format!("register {name}"), "neither a begin (TX=B) nor an end reading"),
             (0, _) => f.error(format!("register {name}"), format!("{} has TX={} without a begin (TX=B)", rs[ends[0]].at, tx(rs[ends[0]]))),
             (_, 0) => f.error(format!("register {name}"), "no end reading (TX=E, L, R, A or P)"),
@@ -168,7 +171,8 @@ fn pair_registers(entries: &[Entry<'_>], f: &mut Findings) -> Vec<RegisterDelta>
         for w in rs.windows(2) {
             let (a, b) = (w[0].reading, w[1].reading);
             if a.unit != b.unit {
-                f.error(format!("{} RU", w[1].at), format!("{:?} after {:?} in the same register", b.unit, a.unit));
+                let (before, after) = (show(a.unit.as_deref()), show(b.unit.as_deref()));
+                f.error(format!("{} RU", w[1].at), format!("{after} after {before} in the same register"));
             } else if b.value < a.value {
                 f.error(format!("{} RV", w[1].at), format!("decreases from {} to {}", a.value_text, b.value_text));
             }
@@ -197,6 +201,30 @@ fn pair_registers(entries: &[Entry<'_>], f: &mut Findings) -> Vec<RegisterDelta>
     out
 }
 
+/// Whether an OBIS id names a cumulative energy register (value group D = 8), the kind billing
+/// rests on. Registers without an id, or with one that does not parse, count as billing registers.
+pub fn is_billing_register(obis: Option<&str>) -> bool {
+    let Some(id) = obis else { return true };
+    let d = if let Some((_, cde)) = id.split_once(':') {
+        // `A-B:C.D.E*F`
+        cde.split(['.', '*']).nth(1).map(str::to_owned)
+    } else if id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        // `AABBCCDDEEFF` (hex bytes)
+        Some(id[6..8].to_owned())
+    } else {
+        None
+    };
+    match d {
+        Some(d) => u8::from_str_radix(&d, 16).map_or(true, |v| v == 8),
+        None => true,
+    }
+}
+
+/// A field's value for messages: quoted, or "none".
+fn show(value: Option<&str>) -> String {
+    value.map_or_else(|| "none".to_owned(), |v| format!("{v:?}"))
+}
+
 fn tx<'a>(e: &Entry<'a>) -> &'a str {
     e.reading.transaction.as_deref().unwrap_or("")
 }
@@ -205,4 +233,19 @@ fn begin_end_times(entries: &[Entry<'_>]) -> Option<i64> {
     let begin = entries.iter().find(|e| e.reading.transaction.as_deref() == Some("B"))?.reading.epoch_ms?;
     let end = entries.iter().rev().find(|e| is_end(e.reading.transaction.as_deref()))?.reading.epoch_ms?;
     Some(end - begin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_billing_register;
+
+    #[test]
+    fn obis_forms() {
+        for id in ["1-b:1.8.0", "01-00:B2.08.00*FF", "0100010800FF", "1-0:1.8.0*198", "1-b:1.8.e", "garbage"] {
+            assert!(is_billing_register(Some(id)), "{id}");
+        }
+        for id in ["1-b:1.9.0", "0100010900FF", "1-0:1.7.0*255"] {
+            assert!(!is_billing_register(Some(id)), "{id}");
+        }
+    }
 }
