@@ -78,6 +78,27 @@ def csms(port: Annotated[int, typer.Option(help="TCP port (0 = any free)")] = 90
         raise typer.Exit(2) from None
 
 
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="JSONL of {ocmf, public_key} records, OCPP SignedMeterValue objects, "
+                                              "bare OCMF lines, or a hilbench OCPP trace")],
+    public_key: Annotated[Optional[str], typer.Option(help="key for records that carry none (hex/base64 DER)")] = None,
+    strict: Annotated[bool, typer.Option(help="count deviations from the OCMF text as errors")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON verdict per line")] = False,
+    transaction: Annotated[bool, typer.Option(help="also check the records as one transaction")] = False,
+) -> None:
+    """Verify signed meter values (OCMF) in FILE; exit code 1 when any record is invalid."""
+    from hilbench.ocmf.report import run_verify
+
+    try:
+        code = run_verify(file, public_key=public_key, strict=strict, as_json=as_json, transaction=transaction,
+                          console=console)
+    except HilbenchError as e:
+        err_console.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    raise typer.Exit(code)
+
+
 @sim_app.command("stations")
 def sim_stations(url: Annotated[str, typer.Option(help="CSMS URL without station id, e.g. ws://127.0.0.1:9000/ocpp")],
                  count: int = 10, duration: float = 10.0, heartbeat_interval: float = 2.0,

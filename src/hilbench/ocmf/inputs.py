@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from hilbench._core import OcmfVerdict
 from hilbench.ocmf.verify import CHUNK, verify_many, verify_signed_meter_value
 
 _METER_ACTIONS = ("TransactionEvent", "MeterValues")
@@ -26,7 +27,6 @@ class InputRecord:
     ocmf: str | None = None
     public_key: str | None = None
     signed_meter_value: Mapping[str, Any] | None = None
-    station_key: str | None = None  #: a key the same station sent earlier (OCPP PublicKeyWithSignedMeterValue)
     error: str | None = None  #: why the line could not be read
 
 
@@ -44,6 +44,7 @@ class Result:
     deviations: tuple[str, ...] = field(default=())
     meter: str | None = None
     pagination: str | None = None
+    verdict: OcmfVerdict | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,8 +115,11 @@ def _trace_records(line: Mapping[str, Any], where: str, counter: Iterator[int], 
                 continue
             if isinstance(smv.get("publicKey"), str) and smv["publicKey"]:
                 station_keys[station] = smv["publicKey"]
+            elif station in station_keys:
+                # PublicKeyWithSignedMeterValue = OncePerTransaction: the key came with an earlier value.
+                smv = {**smv, "publicKey": station_keys[station]}
             at = f"{where} {frame[2]} meterValue[{m}].sampledValue[{k}]"
-            yield InputRecord(next(counter), at, signed_meter_value=smv, station_key=station_keys.get(station))
+            yield InputRecord(next(counter), at, signed_meter_value=smv)
 
 
 def verify_records(records: Iterable[InputRecord], *, public_key: str | None = None, strict: bool = False) -> Iterator[Result]:
@@ -134,7 +138,7 @@ def verify_records(records: Iterable[InputRecord], *, public_key: str | None = N
             if r.ocmf is not None:
                 v = next(verdicts)
             else:
-                v = verify_signed_meter_value(r.signed_meter_value or {}, public_key or r.station_key, strict=strict)
+                v = verify_signed_meter_value(r.signed_meter_value or {}, public_key, strict=strict)
             payload = (v.record or {}).get("payload") or {}
             yield Result(
                 r.index,
@@ -147,4 +151,5 @@ def verify_records(records: Iterable[InputRecord], *, public_key: str | None = N
                 tuple(v.deviations),
                 payload.get("meter_serial") or payload.get("gateway_serial"),
                 payload.get("pagination"),
+                v,
             )

@@ -53,7 +53,7 @@ fn key_bytes(text: &str, deviations: &mut Vec<String>) -> Result<Vec<u8>, KeyErr
     if compact.len() != t.len() {
         deviations.push("white space inside the key (removed)".into());
     }
-    if !base64_only && compact.len() % 2 == 0 && compact.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !base64_only && compact.len().is_multiple_of(2) && compact.bytes().all(|b| b.is_ascii_hexdigit()) {
         return hex_decode(&compact).map_err(KeyError::Invalid);
     }
     let engine = &base64::engine::general_purpose::STANDARD;
@@ -66,7 +66,7 @@ fn key_bytes(text: &str, deviations: &mut Vec<String>) -> Result<Vec<u8>, KeyErr
 
 pub fn hex_decode(text: &str) -> Result<Vec<u8>, String> {
     let b = text.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(format!("odd number of hex digits ({})", b.len()));
     }
     let nibble = |i: usize| -> Result<u8, String> {
