@@ -35,6 +35,7 @@ test-python: build
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build
+	cargo bench -p hilbench-core --bench integrate --bench ocmf
 	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops,rounds --benchmark-sort=name -p no:cacheprovider
 
 lint: build
@@ -42,14 +43,16 @@ lint: build
 	$(PY) -m mypy.stubtest hilbench._core --allowlist .mypy-stubtest-allowlist
 	$(PY) -m mypy src/hilbench --ignore-missing-imports
 
-# Coverage-guided fuzzing, bounded in time (not part of `make test`): the frame parser, and the
-# one-pass validator against the full validator on the official 2.1 schemas.
+# Coverage-guided fuzzing, bounded in time (not part of `make test`): the frame parser, the
+# one-pass validator against the full validator on the official 2.1 schemas, and OCMF verification.
 fuzz: build
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd rust/core && RUSTC_BOOTSTRAP=1 cargo fuzz run parse_frame -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 	mkdir -p rust/core/fuzz/corpus/one_pass
 	cd rust/core && HILBENCH_OCPP_SCHEMAS="$$($(abspath $(PY)) -c 'from hilbench.ocpp.frames import schema_dir; print(schema_dir("2.1"))')" \
 		RUSTC_BOOTSTRAP=1 cargo fuzz run one_pass fuzz/corpus/one_pass fuzz/seeds/one_pass -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	mkdir -p rust/core/fuzz/corpus/ocmf
+	cd rust/core && RUSTC_BOOTSTRAP=1 cargo fuzz run ocmf fuzz/corpus/ocmf fuzz/seeds/ocmf -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 
 clean:
 	rm -rf $(VENV) target out

@@ -50,6 +50,7 @@ E = reading("2026-11-25T10:30:00,000+0100 S", "E", 2.0)
 # (name, record, key, expected reason — the whole text or its start)
 CASES: list[tuple[str, str | bytes, str | None, str]] = [
     ("empty", "", KEY, 'record: does not start with "OCMF|"'),
+    ("only white space", " \t\n ", KEY, 'record: does not start with "OCMF|"'),  # found by the fuzzer
     ("wrong header", "OCMX|" + GOOD[5:], KEY, 'record: does not start with "OCMF|" (starts with "OCMX|'),
     ("wrong separator", GOOD.replace("|", ";"), KEY, 'record: does not start with "OCMF|" (starts with "OCMF;'),
     ("truncated payload", GOOD[:60], KEY, "payload: invalid JSON: EOF while parsing"),

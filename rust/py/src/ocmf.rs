@@ -118,13 +118,18 @@ pub fn ocmf_verify(py: Python<'_>, ocmf: RecordText, public_key: Option<PyBacked
 }
 
 #[pyfunction]
-#[pyo3(signature = (items, *, strict=false))]
-pub fn ocmf_verify_many(py: Python<'_>, items: Vec<(PyBackedStr, Option<PyBackedStr>)>, strict: bool) -> Vec<Verdict> {
+#[pyo3(signature = (items, *, strict=false, threads=None))]
+pub fn ocmf_verify_many(
+    py: Python<'_>,
+    items: Vec<(PyBackedStr, Option<PyBackedStr>)>,
+    strict: bool,
+    threads: Option<usize>,
+) -> Vec<Verdict> {
     let options = VerifyOptions { strict };
     let verdicts = py.detach(|| {
         let batch: Vec<ocmf::Item<'_>> =
             items.iter().map(|(o, k)| ocmf::Item { ocmf: o, public_key: k.as_deref() }).collect();
-        ocmf::verify_many(&batch, options)
+        ocmf::verify_many_on(&batch, options, threads)
     });
     verdicts.into_iter().map(Verdict).collect()
 }

@@ -24,10 +24,12 @@ def verify(ocmf: str | bytes, public_key: str | None = None, *, strict: bool = F
     return _core.ocmf_verify(ocmf, public_key, strict=strict)
 
 
-def verify_many(records: Iterable[tuple[str, str | None]], *, strict: bool = False) -> list[OcmfVerdict]:
-    """One verdict per ``(ocmf, public_key)``, in order, verified in parallel on all cores; a
-    failing record never stops the batch."""
-    return _core.ocmf_verify_many(list(records), strict=strict)
+def verify_many(
+    records: Iterable[tuple[str, str | None]], *, strict: bool = False, threads: int | None = None
+) -> list[OcmfVerdict]:
+    """One verdict per ``(ocmf, public_key)``, in order, verified in parallel (on ``threads``
+    cores, default all); a failing record never stops the batch."""
+    return _core.ocmf_verify_many(list(records), strict=strict, threads=threads)
 
 
 def iter_verify(records: Iterable[tuple[str, str | None]], *, strict: bool = False, chunk: int = CHUNK) -> Iterator[OcmfVerdict]:

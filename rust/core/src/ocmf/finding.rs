@@ -50,12 +50,14 @@ impl fmt::Display for Finding {
 pub struct Findings(pub Vec<Finding>);
 
 impl Findings {
-    pub fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Finding::error(field, message));
+    /// `field` is anything printable (a `&str`, or a [`super::json::FieldPath`] that is only
+    /// turned into text here, when there is something to report).
+    pub fn error(&mut self, field: impl fmt::Display, message: impl Into<String>) {
+        self.0.push(Finding::error(field.to_string(), message));
     }
 
-    pub fn deviation(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(Finding::deviation(field, message));
+    pub fn deviation(&mut self, field: impl fmt::Display, message: impl Into<String>) {
+        self.0.push(Finding::deviation(field.to_string(), message));
     }
 
     pub fn push(&mut self, finding: Finding) {

@@ -6,6 +6,9 @@
 //! duplicate-name check, the number as written (RV's spelling is signed), and the byte position
 //! where the payload's JSON ends (the signed bytes end there, whatever the text contains).
 
+use std::borrow::Cow;
+use std::fmt;
+
 use jiter::{Jiter, JiterError, Peek};
 
 use super::finding::Findings;
@@ -52,8 +55,8 @@ impl<'j> Walk<'j> {
         findings: &mut Findings,
         mut each: impl FnMut(&mut Self, &str, Peek, &mut Findings) -> Result<(), JiterError>,
     ) -> Result<(), JiterError> {
-        let mut seen: Vec<String> = Vec::new();
-        let mut key = self.j.known_object()?.map(str::to_owned);
+        let mut seen: Vec<Cow<'static, str>> = Vec::new();
+        let mut key = self.j.known_object()?.map(intern);
         while let Some(name) = key {
             let peek = self.j.peek()?;
             if seen.contains(&name) {
@@ -61,7 +64,7 @@ impl<'j> Walk<'j> {
             }
             each(self, &name, peek, findings)?;
             seen.push(name);
-            key = self.j.next_key()?.map(str::to_owned);
+            key = self.j.next_key()?.map(intern);
         }
         Ok(())
     }
@@ -70,7 +73,7 @@ impl<'j> Walk<'j> {
         self.j.known_skip(peek)
     }
 
-    pub fn string(&mut self, field: &str, peek: Peek, findings: &mut Findings) -> Result<Option<String>, JiterError> {
+    pub fn string(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Option<String>, JiterError> {
         if peek == Peek::String {
             return Ok(Some(self.j.known_str()?.to_owned()));
         }
@@ -96,7 +99,7 @@ impl<'j> Walk<'j> {
         Ok(Some(Number { text, value }))
     }
 
-    pub fn integer(&mut self, field: &str, peek: Peek, findings: &mut Findings) -> Result<Option<i64>, JiterError> {
+    pub fn integer(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Option<i64>, JiterError> {
         match self.number(peek)? {
             Some(n) if n.value.fract() == 0.0 && !n.text.contains(['.', 'e', 'E']) => Ok(Some(n.value as i64)),
             Some(n) => {
@@ -111,7 +114,7 @@ impl<'j> Walk<'j> {
     }
 
     /// Array of strings.
-    pub fn strings(&mut self, field: &str, peek: Peek, findings: &mut Findings) -> Result<Vec<String>, JiterError> {
+    pub fn strings(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Vec<String>, JiterError> {
         let mut out = Vec::new();
         if peek != Peek::Array {
             findings.error(field, format!("expected an array of strings, found {}", kind(peek)));
@@ -121,7 +124,7 @@ impl<'j> Walk<'j> {
         let mut next = self.j.known_array()?;
         while let Some(p) = next {
             let at = format!("{field}[{}]", out.len());
-            if let Some(s) = self.string(&at, p, findings)? {
+            if let Some(s) = self.string(at.as_str(), p, findings)? {
                 out.push(s);
             }
             next = self.j.array_step()?;
@@ -134,10 +137,33 @@ impl<'j> Walk<'j> {
     }
 }
 
-pub fn join(path: &str, name: &str) -> String {
-    if path.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{path}.{name}")
+/// `path.name` (or `name` at the top level), written out only when a finding needs it.
+#[derive(Clone, Copy)]
+pub struct FieldPath<'a>(pub &'a str, pub &'a str);
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            f.write_str(self.1)
+        } else {
+            write!(f, "{}.{}", self.0, self.1)
+        }
+    }
+}
+
+pub fn join<'a>(path: &'a str, name: &'a str) -> FieldPath<'a> {
+    FieldPath(path, name)
+}
+
+/// Every name OCMF defines, so that the duplicate check needs no allocation for them.
+const NAMES: &[&str] = &[
+    "FV", "GI", "GS", "GV", "PG", "MV", "MM", "MS", "MF", "IS", "IL", "IF", "IT", "ID", "TT", "CF", "LC", "CT", "CI",
+    "RD", "TM", "TX", "RV", "RI", "RU", "RT", "CL", "EF", "ST", "EI", "LN", "LI", "LR", "LU", "SA", "SE", "SM", "SD",
+];
+
+fn intern(name: &str) -> Cow<'static, str> {
+    match NAMES.iter().find(|n| **n == name) {
+        Some(n) => Cow::Borrowed(n),
+        None => Cow::Owned(name.to_owned()),
     }
 }

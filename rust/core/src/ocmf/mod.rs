@@ -28,4 +28,4 @@ pub use reading::Reading;
 pub use record::{parse, Record, SignatureSection};
 pub use time::{parse_time, Timestamp};
 pub use transaction::{check_transaction, RegisterDelta, TransactionReport};
-pub use verify::{verify, verify_many, verify_with, Item, KeyRef, Verdict, VerifyOptions};
+pub use verify::{verify, verify_many, verify_many_on, verify_with, Item, KeyRef, Verdict, VerifyOptions};

@@ -193,7 +193,7 @@ fn fill(slot: &mut Option<String>, prev: &Option<String>) {
 /// and matters for billing (`strict_set`), deviations otherwise (later revisions may add values).
 pub(crate) fn one_of(
     w: &mut Walk<'_>,
-    field: &str,
+    field: impl std::fmt::Display + Copy,
     peek: Peek,
     findings: &mut Findings,
     allowed: &[&str],

@@ -43,7 +43,7 @@ const HEADER: &str = "OCMF|";
 /// Parses a record. `None` when it cannot be read at all; the findings say why.
 pub fn parse(text: &str, findings: &mut Findings) -> Option<Record> {
     let start = text.len() - text.trim_start().len();
-    let end = text.trim_end().len();
+    let end = start + text[start..].trim_end().len();
     if start != 0 || end != text.len() {
         findings.deviation("record", "surrounding white space (ignored)");
     }

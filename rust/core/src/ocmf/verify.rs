@@ -185,6 +185,18 @@ pub struct Item<'a> {
 /// Verifies every record in parallel (all cores); one verdict per record, in order. Each distinct
 /// key text is parsed once.
 pub fn verify_many(items: &[Item<'_>], options: VerifyOptions) -> Vec<Verdict> {
+    verify_many_on(items, options, None)
+}
+
+/// [`verify_many`] on `threads` worker threads (`None`: all cores).
+pub fn verify_many_on(items: &[Item<'_>], options: VerifyOptions, threads: Option<usize>) -> Vec<Verdict> {
+    match threads.map(|n| rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build()) {
+        Some(Ok(pool)) => pool.install(|| verify_batch(items, options)),
+        _ => verify_batch(items, options),
+    }
+}
+
+fn verify_batch(items: &[Item<'_>], options: VerifyOptions) -> Vec<Verdict> {
     let mut keys: HashMap<&str, Option<PublicKey>> = HashMap::new();
     for item in items {
         if let Some(k) = item.public_key {
