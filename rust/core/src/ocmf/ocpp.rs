@@ -89,6 +89,10 @@ pub fn decode_signed_meter_value(v: &SignedMeterValue<'_>, configured_key: Optio
 /// Verifies a SignedMeterValue: unpacks it, verifies the record, and checks that signingMethod
 /// (when given) names the algorithm the record uses.
 pub fn verify_signed_meter_value(v: &SignedMeterValue<'_>, configured_key: Option<&str>, options: VerifyOptions) -> Verdict {
+    super::verify::guarded(|| verify_smv(v, configured_key, options))
+}
+
+fn verify_smv(v: &SignedMeterValue<'_>, configured_key: Option<&str>, options: VerifyOptions) -> Verdict {
     let unpacked = match decode_signed_meter_value(v, configured_key) {
         Ok(u) => u,
         Err(f) => return Verdict::rejected(f),

@@ -65,7 +65,25 @@ pub fn verify(text: &str, key: Option<&str>, options: VerifyOptions) -> Verdict 
     verify_with(text, key.map_or(KeyRef::None, KeyRef::Text), options)
 }
 
+/// Verifies one record. Never panics: a bug that would is caught and becomes a failing verdict
+/// naming it, so one bad record cannot take a batch (or the Python interpreter) down.
 pub fn verify_with(text: &str, key: KeyRef<'_>, options: VerifyOptions) -> Verdict {
+    guarded(|| verify_unguarded(text, key, options))
+}
+
+/// Runs `f`, turning a panic into a rejected verdict.
+pub(crate) fn guarded(f: impl FnOnce() -> Verdict) -> Verdict {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Verdict::rejected(Finding::error("hilbench", format!("internal error while checking this record: {what}")))
+    })
+}
+
+fn verify_unguarded(text: &str, key: KeyRef<'_>, options: VerifyOptions) -> Verdict {
     let mut findings = Findings::default();
     let record = parse(text, &mut findings);
     let mut signature_valid = None;
