@@ -73,6 +73,32 @@ class MeterReadings:
                         continue
                     row = rows.setdefault(t, [math.nan, math.nan])
                     row[column] = _to_wh(sampled, f"{where}.sampledValue[{k}]")
+        return cls._of_rows(rows)
+
+
+    @classmethod
+    def from_ocmf(cls, records: Iterable[Mapping[str, Any] | None], *, wall_minus_t_ns: int = 0) -> MeterReadings:
+        """Readings from parsed OCMF records (``ocmf.verify(...).record``): every reading of a
+        cumulative active energy register (import: OBIS C = 1 or B0–B3, export: C = 2 or C0–C3),
+        in Wh, at its signed time stamp mapped like :meth:`from_ocpp`. Verify the records first:
+        this takes their values as given."""
+        rows: dict[int, list[float]] = {}
+        for n, record in enumerate(records):
+            if record is None:
+                raise MeteringInputError(f"record {n}: unreadable (no parsed record)")
+            for k, reading in enumerate(record["payload"]["readings"]):
+                column = {"import": 0, "export": 1}.get(reading.get("direction") or "")
+                if column is None:
+                    continue
+                scale = _UNIT_TO_WH.get(reading.get("unit") or "")
+                if scale is None or reading.get("epoch_ms") is None:
+                    raise MeteringInputError(f"record {n} RD[{k}]: no energy unit or no time stamp")
+                t = int(reading["epoch_ms"]) * 1_000_000 - wall_minus_t_ns
+                rows.setdefault(t, [math.nan, math.nan])[column] = float(reading["value"]) * scale
+        return cls._of_rows(rows)
+
+    @classmethod
+    def _of_rows(cls, rows: Mapping[int, list[float]]) -> MeterReadings:
         times = sorted(rows)
         return cls(
             np.array(times, dtype=np.int64),

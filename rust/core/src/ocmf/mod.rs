@@ -9,6 +9,7 @@ mod algorithm;
 mod finding;
 mod json;
 mod key;
+mod obis;
 mod ocpp;
 mod payload;
 mod reading;
@@ -21,6 +22,7 @@ mod verify;
 
 pub use algorithm::{parse_algorithm, Curve, ALL_CURVES, DEFAULT_CURVE};
 pub use finding::{Finding, Findings, Severity};
+pub use obis::{direction, is_billing_register, Direction};
 pub use key::{parse_key, KeyEncoding, KeyError, PublicKey};
 pub use ocpp::{decode_signed_meter_value, verify_signed_meter_value, SignedMeterValue, UnpackedRecord, MAX_SIGNED_METER_DATA};
 pub use payload::{parse_pagination, LossCompensation, Payload};

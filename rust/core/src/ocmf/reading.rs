@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::finding::Findings;
 use super::json::{join, Walk};
+use super::obis::{direction, Direction};
 use super::time::parse_time;
 use super::values::{is_vendor_field, list, meter_state_name, CURRENT_TYPES, ERROR_FLAGS, READING_UNITS, TRANSACTION_TYPES};
 
@@ -26,6 +27,8 @@ pub struct Reading {
     pub value_text: String,
     /// RI: OBIS id.
     pub obis: Option<String>,
+    /// Import or export, when RI names a cumulative active energy register.
+    pub direction: Option<Direction>,
     /// RU: kWh, Wh, mOhm, uOhm.
     pub unit: Option<String>,
     /// RT: AC or DC.
@@ -167,6 +170,7 @@ pub(crate) fn read_reading(
             findings.deviation(join(path, "RU"), "missing (mandatory)");
         }
     }
+    r.direction = r.obis.as_deref().and_then(direction);
     Ok(Some(r))
 }
 

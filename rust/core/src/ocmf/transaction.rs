@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::finding::{Finding, Findings};
+use super::obis::is_billing_register;
 use super::reading::Reading;
 use super::values::IDENTIFICATION_LEVEL_ERRORS;
 use super::verify::{describe_status, is_end, Verdict};
@@ -201,25 +202,6 @@ fn pair_registers(entries: &[Entry<'_>], f: &mut Findings) -> Vec<RegisterDelta>
     out
 }
 
-/// Whether an OBIS id names a cumulative energy register (value group D = 8), the kind billing
-/// rests on. Registers without an id, or with one that does not parse, count as billing registers.
-pub fn is_billing_register(obis: Option<&str>) -> bool {
-    let Some(id) = obis else { return true };
-    let d = if let Some((_, cde)) = id.split_once(':') {
-        // `A-B:C.D.E*F`
-        cde.split(['.', '*']).nth(1).map(str::to_owned)
-    } else if id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        // `AABBCCDDEEFF` (hex bytes)
-        Some(id[6..8].to_owned())
-    } else {
-        None
-    };
-    match d {
-        Some(d) => u8::from_str_radix(&d, 16).map_or(true, |v| v == 8),
-        None => true,
-    }
-}
-
 /// A field's value for messages: quoted, or "none".
 fn show(value: Option<&str>) -> String {
     value.map_or_else(|| "none".to_owned(), |v| format!("{v:?}"))
@@ -235,17 +217,3 @@ fn begin_end_times(entries: &[Entry<'_>]) -> Option<i64> {
     Some(end - begin)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_billing_register;
-
-    #[test]
-    fn obis_forms() {
-        for id in ["1-b:1.8.0", "01-00:B2.08.00*FF", "0100010800FF", "1-0:1.8.0*198", "1-b:1.8.e", "garbage"] {
-            assert!(is_billing_register(Some(id)), "{id}");
-        }
-        for id in ["1-b:1.9.0", "0100010900FF", "1-0:1.7.0*255"] {
-            assert!(!is_billing_register(Some(id)), "{id}");
-        }
-    }
-}
