@@ -212,18 +212,18 @@ fn read_loss(w: &mut Walk<'_>, peek: Peek, findings: &mut Findings) -> Result<Op
     w.object("LC", findings, |w, name, peek, findings| {
         let field = join("LC", name);
         match name {
-            "LN" => lc.name = w.string(&field, peek, findings)?,
-            "LI" => lc.id = w.integer(&field, peek, findings)?,
+            "LN" => lc.name = w.string(field, peek, findings)?,
+            "LI" => lc.id = w.integer(field, peek, findings)?,
             "LR" => match w.number(peek)? {
                 Some(n) => lc.resistance = Some(n.value),
                 None => {
-                    findings.deviation(&field, format!("expected a number, found {}", w.describe(peek)));
+                    findings.deviation(field, format!("expected a number, found {}", w.describe(peek)));
                     w.skip(peek)?;
                 }
             },
-            "LU" => lc.unit = one_of(w, &field, peek, findings, LOSS_UNITS, "a resistance unit", false)?,
+            "LU" => lc.unit = one_of(w, field, peek, findings, LOSS_UNITS, "a resistance unit", false)?,
             _ => {
-                findings.deviation(&field, "unknown field");
+                findings.deviation(field, "unknown field");
                 w.skip(peek)?;
             }
         }

@@ -75,80 +75,80 @@ pub(crate) fn read_reading(
         let field = join(path, name);
         match name {
             "TM" => {
-                if let Some(tm) = w.string(&field, peek, findings)? {
+                if let Some(tm) = w.string(field, peek, findings)? {
                     let mut deviations = Vec::new();
                     match parse_time(&tm, &mut deviations) {
                         Ok(t) => {
                             r.epoch_ms = Some(t.epoch_ms);
                             r.time_status = t.status.map(|s| (s as char).to_string());
                         }
-                        Err(e) => findings.error(&field, e),
+                        Err(e) => findings.error(field, e),
                     }
                     for d in deviations {
-                        findings.deviation(&field, d);
+                        findings.deviation(field, d);
                     }
                     r.time = Some(tm);
                 }
             }
-            "TX" => r.transaction = one_of(w, &field, peek, findings, TRANSACTION_TYPES, "a transaction type", true)?,
+            "TX" => r.transaction = one_of(w, field, peek, findings, TRANSACTION_TYPES, "a transaction type", true)?,
             "RV" => match w.number(peek)? {
                 Some(n) => {
                     if !n.value.is_finite() {
-                        findings.error(&field, format!("{} is not a finite number", n.text));
+                        findings.error(field, format!("{} is not a finite number", n.text));
                     }
                     (r.value, r.value_text, has_value) = (n.value, n.text, true);
                 }
                 None if peek == Peek::String => {
-                    let text = w.string(&field, peek, findings)?.unwrap_or_default();
+                    let text = w.string(field, peek, findings)?.unwrap_or_default();
                     match text.trim().parse::<f64>() {
                         Ok(v) if v.is_finite() => {
-                            findings.deviation(&field, format!("a string ({text:?}); OCMF writes a JSON number"));
+                            findings.deviation(field, format!("a string ({text:?}); OCMF writes a JSON number"));
                             (r.value, r.value_text, has_value) = (v, text, true);
                         }
-                        _ => findings.error(&field, format!("{text:?} is not a number")),
+                        _ => findings.error(field, format!("{text:?} is not a number")),
                     }
                 }
                 None => {
-                    findings.error(&field, format!("expected a number, found {}", w.describe(peek)));
+                    findings.error(field, format!("expected a number, found {}", w.describe(peek)));
                     w.skip(peek)?;
                 }
             },
-            "RI" => r.obis = w.string(&field, peek, findings)?,
-            "RU" => r.unit = one_of(w, &field, peek, findings, READING_UNITS, "a unit", false)?,
-            "RT" => r.current_type = one_of(w, &field, peek, findings, CURRENT_TYPES, "a current type", false)?,
+            "RI" => r.obis = w.string(field, peek, findings)?,
+            "RU" => r.unit = one_of(w, field, peek, findings, READING_UNITS, "a unit", false)?,
+            "RT" => r.current_type = one_of(w, field, peek, findings, CURRENT_TYPES, "a current type", false)?,
             "CL" => match w.number(peek)? {
                 Some(n) => r.cumulated_loss = Some(n.value),
                 None => {
-                    findings.deviation(&field, format!("expected a number, found {}", w.describe(peek)));
+                    findings.deviation(field, format!("expected a number, found {}", w.describe(peek)));
                     w.skip(peek)?;
                 }
             },
             "EF" => {
-                if let Some(ef) = w.string(&field, peek, findings)? {
+                if let Some(ef) = w.string(field, peek, findings)? {
                     let bad: Vec<char> = ef.chars().filter(|c| !ERROR_FLAGS.contains(&(*c as u8)) || !c.is_ascii()).collect();
                     if !bad.is_empty() {
-                        findings.error(&field, format!("{ef:?}: error flags are only 'E' (energy) and 't' (time)"));
+                        findings.error(field, format!("{ef:?}: error flags are only 'E' (energy) and 't' (time)"));
                     } else if ef.len() > 1 && ef.as_bytes()[0] == ef.as_bytes()[1] {
-                        findings.deviation(&field, format!("{ef:?} repeats a flag"));
+                        findings.deviation(field, format!("{ef:?} repeats a flag"));
                     }
                     r.error_flags = Some(ef);
                 }
             }
             "ST" => {
-                if let Some(st) = w.string(&field, peek, findings)? {
+                if let Some(st) = w.string(field, peek, findings)? {
                     if meter_state_name(&st).is_none() {
-                        findings.error(&field, format!("{st:?} is not a meter status (N, G, T, D, R, M, X, I, O, S, E, F)"));
+                        findings.error(field, format!("{st:?} is not a meter status (N, G, T, D, R, M, X, I, O, S, E, F)"));
                     }
                     r.status = Some(st);
                 }
             }
-            "EI" => r.event_counter = w.integer(&field, peek, findings)?,
+            "EI" => r.event_counter = w.integer(field, peek, findings)?,
             _ if is_vendor_field(name) => {
                 r.vendor_fields.push(name.to_owned());
                 w.skip(peek)?;
             }
             _ => {
-                findings.deviation(&field, "unknown field (not in OCMF, not a vendor extension U–Z)");
+                findings.deviation(field, "unknown field (not in OCMF, not a vendor extension U–Z)");
                 w.skip(peek)?;
             }
         }
