@@ -57,3 +57,19 @@ def test_parsed_record_fields() -> None:
     assert end["epoch_ms"] - begin["epoch_ms"] == 21_000
     parsed = ocmf.parse(SAMPLES[0]["ocmf"])
     assert parsed["record"]["signature"]["data"].startswith("3045") and parsed["findings"][0]["field"] == "MS"
+
+
+def test_streaming_holds_one_chunk_at_a_time() -> None:
+    pulled = 0
+
+    def records():  # type: ignore[no-untyped-def]
+        nonlocal pulled
+        for k in range(10_000):
+            pulled += 1
+            s = SAMPLES[k % len(SAMPLES)]
+            yield s["ocmf"], s["public_key"]
+
+    stream = ocmf.iter_verify(records(), chunk=1000)
+    first = next(stream)
+    assert first.valid and pulled == 1000  # the rest is not read yet
+    assert sum(1 for _ in stream) == 9_999 and pulled == 10_000
