@@ -46,6 +46,48 @@ class InfrastructureError(HilbenchError):
     """The bench's own infrastructure failed (network, TLS set-up, instrument)."""
 
 
+class ModelError(ConfigError):
+    """An instrument model file (``instruments/*.toml``) is wrong; the message names file and key."""
+
+
+class SafetyError(HilbenchError):
+    """The bench refused to do something unsafe."""
+
+
+class SetpointRefused(SafetyError):
+    """A setpoint lies outside the rig's limits or the instrument model's range; nothing was sent.
+
+    The message names the instrument, the quantity, the value and the allowed range with where each
+    bound comes from (rig file or model)."""
+
+
+class InstrumentError(InfrastructureError):
+    """An instrument failed; the message names the instrument, the command and the reply."""
+
+    def __init__(self, message: str, *, instrument: str = "", command: str | None = None, reply: str | None = None) -> None:
+        super().__init__(message)
+        self.instrument = instrument
+        self.command = command
+        self.reply = reply
+
+
+class InstrumentTimeout(InstrumentError):
+    """The instrument did not answer in time."""
+
+
+class InstrumentDisconnected(InstrumentError):
+    """The connection to the instrument is lost (or could not be made)."""
+
+
+class InstrumentReplyError(InstrumentError):
+    """The instrument answered something that does not parse, has the wrong unit, or is outside the
+    model's range."""
+
+
+class InstrumentIdentityError(InstrumentError):
+    """The instrument is not the model the rig file says it is."""
+
+
 class TransportError(InfrastructureError):
     """A connection could not be made or was lost."""
 

@@ -1,0 +1,211 @@
+"""Instrument models as data: ``instruments/<id>.toml`` says how a role maps to one instrument's
+command set. A new model whose dialect fits the role needs no Python code.
+
+Validation names the file and the key of every mistake (:class:`hilbench.errors.ModelError`)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hilbench.errors import ModelError
+
+#: What each role needs from a SCPI model: setpoint templates and queries.
+ROLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "dc_supply": {
+        "set": ("voltage_v", "source_current_a", "sink_current_a", "output_on", "output_off"),
+        "get": ("voltage_v", "source_current_a", "sink_current_a", "output", "measured_voltage_v",
+                "measured_current_a", "measured_power_w"),
+    },
+}
+TRANSPORTS = ("scpi", "modbus", "can")
+CURRENT_SIGNS = ("source_positive", "sink_positive")
+
+
+def models_dir() -> Path:
+    """``instruments/`` of the checkout (the wheel carries the same folder next to the package)."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[3] / "instruments", here.parents[1] / "instruments"):
+        if candidate.is_dir():
+            return candidate
+    raise ModelError(f"no instruments/ folder next to {here.parents[1]}")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A SCPI query and how to read its reply: a number (with ``unit`` when the instrument appends
+    one) or, with ``on``/``off``, a state."""
+
+    query: str
+    unit: str | None = None
+    on: str | None = None
+    off: str | None = None
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    vendor: str
+    name: str
+    role: str
+    transport: str
+    path: Path
+    identity: re.Pattern[str]
+    identity_query: str = "*IDN?"
+    port: int | None = None
+    current_sign: str = "source_positive"
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    #: Readbacks beyond ``margin`` × the range's bound are faults (EA reports up to 125 %).
+    readback_margin: float = 1.25
+    setup: tuple[str, ...] = ()
+    release: tuple[str, ...] = ()
+    error_query: str | None = None
+    no_error: re.Pattern[str] = re.compile(r"^\s*[+]?0\s*,")
+    set: Mapping[str, str] = field(default_factory=dict)
+    get: Mapping[str, Query] = field(default_factory=dict)
+    manual_public: bool = False
+
+
+class _Reader:
+    """Typed access to the TOML tree; every mistake names file and key."""
+
+    def __init__(self, path: Path, data: Mapping[str, Any]) -> None:
+        self.path, self.data = path, data
+
+    def fail(self, key: str, why: str) -> ModelError:
+        return ModelError(f"{self.path.name}: {key}: {why}")
+
+    def table(self, key: str, *, required: bool = True) -> Mapping[str, Any]:
+        node: Any = self.data
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+            if node is None:
+                if required:
+                    raise self.fail(key, "missing")
+                return {}
+        if not isinstance(node, Mapping):
+            raise self.fail(key, f"must be a table, not {type(node).__name__}")
+        return node
+
+    def get(self, table: str, key: str, kind: type | tuple[type, ...], *, default: Any = ..., ) -> Any:
+        node = self.table(table, required=default is ...)
+        if key not in node:
+            if default is ...:
+                raise self.fail(f"{table}.{key}", "missing")
+            return default
+        value = node[key]
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise self.fail(f"{table}.{key}", f"must be {_kind(kind)}, not {value!r}")
+        return value
+
+
+def _kind(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def load_model(path: Path | str) -> Model:
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ModelError(f"{path}: cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ModelError(f"{path.name}: not TOML: {e}") from None
+    r = _Reader(path, data)
+    known = {"model", "ranges", "scpi", "modbus", "can"}
+    for key in data:
+        if key not in known:
+            raise r.fail(key, f"unknown table (known: {', '.join(sorted(known))})")
+    role = r.get("model", "role", str)
+    if role not in ROLE_NEEDS:
+        raise r.fail("model.role", f"{role!r} is not a role (roles: {', '.join(ROLE_NEEDS)})")
+    transport = r.get("model", "transport", str)
+    if transport not in TRANSPORTS:
+        raise r.fail("model.transport", f"{transport!r} is not one of {', '.join(TRANSPORTS)}")
+    sign = r.get("model", "current_sign", str, default="source_positive")
+    if sign not in CURRENT_SIGNS:
+        raise r.fail("model.current_sign", f"{sign!r} is not one of {', '.join(CURRENT_SIGNS)}")
+    model_id = r.get("model", "id", str)
+    if model_id != path.stem:
+        raise r.fail("model.id", f"{model_id!r} must equal the file name {path.stem!r}")
+    try:
+        identity = re.compile(r.get("model", "identity", str))
+    except re.error as e:
+        raise r.fail("model.identity", f"not a regular expression: {e}") from None
+    ranges: dict[str, tuple[float, float]] = {}
+    for name, bounds in r.table("ranges").items():
+        if not (isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)):
+            raise r.fail(f"ranges.{name}", f"must be [min, max], not {bounds!r}")
+        if not bounds[0] < bounds[1]:
+            raise r.fail(f"ranges.{name}", f"min {bounds[0]} must be below max {bounds[1]}")
+        ranges[name] = (float(bounds[0]), float(bounds[1]))
+    model = Model(
+        id=model_id,
+        vendor=r.get("model", "vendor", str),
+        name=r.get("model", "name", str),
+        role=role,
+        transport=transport,
+        path=path,
+        identity=identity,
+        identity_query=r.get("model", "identity_query", str, default="*IDN?"),
+        port=r.get("model", "port", int, default=None),
+        current_sign=sign,
+        ranges=ranges,
+        readback_margin=float(r.get("model", "readback_margin", (int, float), default=1.25)),
+        manual_public=r.get("model", "manual_public", bool, default=False),
+        **(_scpi(r, role, ranges) if transport == "scpi" else {}),
+    )
+    return model
+
+
+def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+    sets: dict[str, str] = {}
+    for name, template in r.table("scpi.set").items():
+        if not isinstance(template, str):
+            raise r.fail(f"scpi.set.{name}", f"must be a command string, not {template!r}")
+        try:
+            template.format(1.0)
+        except (IndexError, KeyError, ValueError) as e:
+            raise r.fail(f"scpi.set.{name}", f"{template!r} does not format a number: {e}") from None
+        if "{" in template and name not in ranges:
+            raise r.fail(f"scpi.set.{name}", "takes a value but [ranges] has no range for it")
+        sets[name] = template
+    gets: dict[str, Query] = {}
+    for name, spec in r.table("scpi.get").items():
+        if isinstance(spec, str):
+            spec = {"query": spec}
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("query"), str):
+            raise r.fail(f"scpi.get.{name}", "must be a query string or a table with 'query'")
+        unknown = set(spec) - {"query", "unit", "on", "off", "confirmed"}
+        if unknown:
+            raise r.fail(f"scpi.get.{name}", f"unknown keys {sorted(unknown)}")
+        gets[name] = Query(spec["query"], spec.get("unit"), spec.get("on"), spec.get("off"), bool(spec.get("confirmed", True)))
+    needs = ROLE_NEEDS[role]
+    for kind, have in (("set", sets), ("get", gets)):
+        missing = [n for n in needs[kind] if n not in have]
+        if missing:
+            raise r.fail(f"scpi.{kind}", f"the {role} role needs {', '.join(missing)}")
+    no_error = r.get("scpi", "no_error", str, default=r"^\s*[+]?0\s*,")
+    return {
+        "setup": tuple(r.get("scpi", "setup", list, default=[])),
+        "release": tuple(r.get("scpi", "release", list, default=[])),
+        "error_query": r.get("scpi", "error_query", str, default=None),
+        "no_error": re.compile(no_error),
+        "set": sets,
+        "get": gets,
+    }
+
+
+def find_model(model_id: str) -> Model:
+    path = models_dir() / f"{model_id}.toml"
+    if not path.is_file():
+        known = sorted(p.stem for p in models_dir().glob("*.toml"))
+        raise ModelError(f"unknown instrument model {model_id!r} (models: {', '.join(known)})")
+    return load_model(path)

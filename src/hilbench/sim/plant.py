@@ -1,0 +1,75 @@
+"""The plant: the EV battery (emulated by the DC supply), the DC link and the charger's power stage,
+advanced on the monotonic clock. Simulated instruments read and write it.
+
+Sign convention: power positive = into the EV battery. The charger pushes ``charger_power_w`` into
+the DC link; the DC supply, holding its voltage, sinks what arrives (the battery charges) or
+sources what is drawn (V2G), within its current and power limits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Battery:
+    capacity_wh: float = 60_000.0
+    soc: float = 0.5
+    #: Open-circuit voltage by state of charge (linear in between).
+    ocv_table: tuple[tuple[float, float], ...] = ((0.0, 330.0), (0.1, 360.0), (0.9, 400.0), (1.0, 410.0))
+    r_internal_ohm: float = 0.05
+
+    def ocv_v(self) -> float:
+        t = self.ocv_table
+        for (s0, v0), (s1, v1) in zip(t, t[1:]):
+            if self.soc <= s1:
+                return v0 + (v1 - v0) * (max(self.soc, s0) - s0) / (s1 - s0)
+        return t[-1][1]
+
+
+@dataclass
+class DcSupplyState:
+    output_on: bool = False
+    voltage_v: float = 0.0
+    source_current_a: float = 0.0
+    sink_current_a: float = 0.0
+    source_power_w: float = 0.0
+    sink_power_w: float = 0.0
+    #: What flows, + = into the supply (the emulated battery charges).
+    current_a: float = 0.0
+
+
+@dataclass
+class Plant:
+    battery: Battery = field(default_factory=Battery)
+    dc: DcSupplyState = field(default_factory=DcSupplyState)
+    #: The charger's power stage: power pushed into the DC link (+ = charging the EV).
+    charger_power_w: float = 0.0
+    #: Energy into the emulated battery since start, Wh (+ import, − export).
+    energy_wh: float = 0.0
+    last_ns: int = field(default_factory=time.monotonic_ns)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def step(self, now_ns: int | None = None) -> None:
+        """Advances to ``now_ns`` (monotonic clock)."""
+        with self.lock:
+            now = time.monotonic_ns() if now_ns is None else now_ns
+            dt_h = max(0, now - self.last_ns) / 3.6e12
+            self.last_ns = now
+            self.dc.current_a = self._dc_current()
+            p = self.dc.voltage_v * self.dc.current_a if self.dc.output_on else 0.0
+            self.energy_wh += p * dt_h
+            self.battery.soc = min(1.0, max(0.0, self.battery.soc + p * dt_h / self.battery.capacity_wh))
+
+    def _dc_current(self) -> float:
+        d = self.dc
+        if not d.output_on or d.voltage_v <= 0:
+            return 0.0
+        i = self.charger_power_w / d.voltage_v
+        if i >= 0:
+            limit = min(d.sink_current_a, d.sink_power_w / d.voltage_v if d.sink_power_w else d.sink_current_a)
+            return min(i, limit)
+        limit = min(d.source_current_a, d.source_power_w / d.voltage_v if d.source_power_w else d.source_current_a)
+        return max(i, -limit)
