@@ -17,6 +17,8 @@ app = typer.Typer(help="hilbench: hardware-in-the-loop test bench for bidirectio
                   no_args_is_help=True, pretty_exceptions_enable=False)
 sim_app = typer.Typer(help="Simulated peers and instruments.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
+rig_app = typer.Typer(help="Rigs: the instruments around the charger.", no_args_is_help=True)
+app.add_typer(rig_app, name="rig")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -97,6 +99,68 @@ def verify(
         err_console.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2) from None
     raise typer.Exit(code)
+
+
+@rig_app.command("check")
+def rig_check(rig: Annotated[Path, typer.Argument(help="rig file, e.g. rigs/sim.toml")],
+              as_json: Annotated[bool, typer.Option("--json", help="one JSON line per instrument")] = False) -> None:
+    """Connect to every instrument, check identity and read back settings; exit 1 on any problem."""
+    from hilbench.rig_check import check_rig, print_rows
+
+    try:
+        rows = check_rig(rig)
+    except HilbenchError as e:
+        err_console.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    if as_json:
+        for r in rows:
+            print(json.dumps({"instrument": r.name, "role": r.role, "model": r.model, "address": r.address,
+                              "identity": r.identity, "settings": r.settings, "problem": r.problem}))
+    else:
+        print_rows(rows, console)
+    for r in rows:
+        if r.problem:
+            err_console.print(f"[red]{r.name}:[/] {r.problem}", highlight=False)
+    raise typer.Exit(1 if any(r.problem for r in rows) else 0)
+
+
+@sim_app.command("instruments")
+def sim_instruments(
+    rig: Annotated[Path, typer.Argument(help="rig file whose instruments to simulate")],
+    fixed_ports: Annotated[bool, typer.Option(help="serve on each model's own port (e.g. 5025)")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON line per instrument")] = False,
+    charger_power_w: Annotated[float, typer.Option(help="power the plant's charger pushes into the DC link "
+                                                        "(+ charges the emulated battery, - discharges it)")] = 0.0,
+) -> None:
+    """Serve the rig's simulated instruments on 127.0.0.1 until stopped (Ctrl-C)."""
+    import signal
+    import threading
+
+    from hilbench.rig_file import load_rig
+    from hilbench.sim.registry import SimulatedInstruments
+
+    try:
+        config = load_rig(rig)
+        models = {n: i.model for n, i in config.instruments.items()}
+        ports = {n: m.port for n, m in models.items() if fixed_ports and m.port} if fixed_ports else None
+        sims = SimulatedInstruments(models, ports=ports).start()
+        sims.plant.charger_power_w = charger_power_w
+    except (HilbenchError, OSError) as e:
+        err_console.print(f"[red]error:[/] {e}", highlight=False)
+        raise typer.Exit(2) from None
+    for name, model in models.items():
+        if as_json:
+            print(json.dumps({"instrument": name, "model": model.id, "address": sims.address(name)}), flush=True)
+        else:
+            console.print(f"{name:>12}  {model.id:<24} {sims.address(name)}", highlight=False)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sims.stop()
 
 
 @sim_app.command("stations")

@@ -50,6 +50,10 @@ class ModelError(ConfigError):
     """An instrument model file (``instruments/*.toml``) is wrong; the message names file and key."""
 
 
+class RigError(ConfigError):
+    """A rig file (``rigs/*.toml``) is wrong; the message names file, key and reason."""
+
+
 class SafetyError(HilbenchError):
     """The bench refused to do something unsafe."""
 

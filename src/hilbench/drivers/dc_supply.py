@@ -3,11 +3,13 @@ discharges the EV, sinks when it charges it)."""
 
 from __future__ import annotations
 
+import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from hilbench.drivers.scpi import ScpiInstrument
+from hilbench.errors import SetpointRefused
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,23 @@ class DcSupply(ABC):
         """Output off."""
         self.output(False)
 
+    def ramp_voltage(self, target_v: float, rate_v_per_s: float, *, step_s: float = 0.1) -> None:
+        """Moves the voltage setpoint to ``target_v`` at ``rate_v_per_s`` in steps of ``step_s``; the
+        rate and every step pass the limit check (a refused step stops the ramp where it is)."""
+        self._check_ramp(rate_v_per_s)
+        start = self.voltage_setpoint()
+        steps = max(1, math.ceil(abs(target_v - start) / (rate_v_per_s * step_s)))
+        for k in range(1, steps + 1):
+            self.set_voltage(start + (target_v - start) * k / steps)
+            if k < steps:
+                time.sleep(step_s)
+
+    @abstractmethod
+    def voltage_setpoint(self) -> float: ...
+
+    @abstractmethod
+    def _check_ramp(self, rate_v_per_s: float) -> None: ...
+
 
 class ScpiDcSupply(ScpiInstrument, DcSupply):
     """A DC supply whose model speaks SCPI (EA PSB, Keysight RP7900, ITECH IT6000C, …)."""
@@ -73,11 +92,25 @@ class ScpiDcSupply(ScpiInstrument, DcSupply):
     def output(self, on: bool) -> None:
         self.command("output_on" if on else "output_off")
 
+    def safe_state(self) -> None:
+        """Output off, written without waiting for any answer (a mute instrument must not delay
+        the rest of the rig's safe state)."""
+        self.transport.write(self.model.set["output_off"])
+
     def output_is_on(self) -> bool:
         return self.state("output")
 
     def settings(self) -> dict[str, float]:
         return {q: self.get(q) for q in self.SETTINGS if q in self.model.get}
+
+    def voltage_setpoint(self) -> float:
+        return self.get("voltage_v")
+
+    def _check_ramp(self, rate_v_per_s: float) -> None:
+        if not (isinstance(rate_v_per_s, (int, float)) and rate_v_per_s > 0):
+            raise SetpointRefused(f"{self.name}: a ramp needs a positive rate, not {rate_v_per_s!r} V/s")
+        if "voltage_ramp_v_per_s" in self.limits.ranges:
+            self.limits.check("voltage_ramp_v_per_s", rate_v_per_s)
 
     def measure(self) -> DcMeasurement:
         v = self.get("measured_voltage_v", self.plausible("voltage_v"))

@@ -51,7 +51,10 @@ class Limits:
     def narrowed(self, quantity: str, low: float | None, high: float | None, source: str) -> Limits:
         """A copy with one quantity's range narrowed (never widened) by a rig limit."""
         ranges = dict(self.ranges)
-        ranges[quantity] = ranges[quantity].narrowed(low, high, source)
+        if quantity in ranges:
+            ranges[quantity] = ranges[quantity].narrowed(low, high, source)
+        else:  # a quantity only the rig bounds (a ramp rate)
+            ranges[quantity] = Range.of(low if low is not None else 0.0, high if high is not None else math.inf, source)
         return Limits(self.instrument, ranges)
 
     def check(self, quantity: str, value: float) -> float:

@@ -69,6 +69,8 @@ class Model:
     set: Mapping[str, str] = field(default_factory=dict)
     get: Mapping[str, Query] = field(default_factory=dict)
     manual_public: bool = False
+    #: The simulated instrument that speaks this model's dialect (``hilbench.sim.registry``).
+    simulator: str | None = None
 
 
 class _Reader:
@@ -160,6 +162,7 @@ def load_model(path: Path | str) -> Model:
         ranges=ranges,
         readback_margin=float(r.get("model", "readback_margin", (int, float), default=1.25)),
         manual_public=r.get("model", "manual_public", bool, default=False),
+        simulator=r.get("model", "simulator", str, default=None),
         **(_scpi(r, role, ranges) if transport == "scpi" else {}),
     )
     return model

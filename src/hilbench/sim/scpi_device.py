@@ -15,7 +15,7 @@ from hilbench.sim.scpi_syntax import matches
 Handler = Callable[[str], "str | None"]
 
 #: Faults a simulated instrument can be told to show.
-FAULTS = ("disconnect", "mute", "garbage", "out_of_range")
+FAULTS = ("disconnect", "mute", "garbage", "out_of_range", "wrong_identity")
 
 
 class ScpiCommandError(Exception):
@@ -42,7 +42,8 @@ class ScpiDevice:
         self.received: list[Received] = []
         self.faults: set[str] = set()
         self.lock = threading.RLock()
-        self.on("*IDN?", lambda _: self.identity)
+        self.on("*IDN?", lambda _: "Simulated Instruments Inc., OTHER-MODEL, 0, 0" if "wrong_identity" in self.faults
+                else self.identity)
         self.on("*CLS", lambda _: self.errors.clear())
         self.on("*RST", lambda _: self.reset())
         self.on("SYSTem:ERRor[:NEXT]?", lambda _: self._next_error())

@@ -1,0 +1,131 @@
+"""The rig at run time: instruments opened and identified, limits from the rig file, and the safe
+state in one place. ``with Rig.open(path) as rig:`` switches every output off in the rig's order
+on normal exit, on any exception, on SIGINT/SIGTERM and when an instrument is lost, then flushes
+and closes the command log."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import Any
+
+from hilbench.drivers.dc_supply import DcSupply, ScpiDcSupply
+from hilbench.drivers.log import CommandLog
+from hilbench.drivers.scpi import ScpiInstrument
+from hilbench.drivers.visa import VisaTransport
+from hilbench.errors import ConfigError
+from hilbench.rig_file import InstrumentConfig, RigConfig, load_rig
+from hilbench.sim.registry import SimulatedInstruments
+
+#: (role, transport) → driver class.
+DRIVERS: dict[tuple[str, str], type[ScpiInstrument]] = {("dc_supply", "scpi"): ScpiDcSupply}
+#: The safe state must be reached within this time, whatever the instruments do.
+SAFE_STATE_BUDGET_S = 1.0
+
+
+class Rig:
+    def __init__(self, config: RigConfig, *, log: CommandLog | None = None) -> None:
+        self.config = config
+        self.log = log or CommandLog(config.command_log)
+        self.sim: SimulatedInstruments | None = None
+        self.instruments: dict[str, ScpiInstrument] = {}
+        self.safe_state_report: list[str] = []
+        self._previous_sigterm: Any = None
+
+    @classmethod
+    def open(cls, path: Path | str, **kw: Any) -> Rig:
+        return cls(load_rig(path), **kw)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> Rig:
+        if threading.current_thread() is threading.main_thread():
+            self._previous_sigterm = signal.signal(signal.SIGTERM, _raise_system_exit)
+        try:
+            self.connect()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.safe_state()
+        finally:
+            self.close()
+            if self._previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
+                self._previous_sigterm = None
+
+    def connect(self) -> None:
+        """Starts the simulated instruments (if the rig is simulated), opens every instrument,
+        checks its identity and runs its setup."""
+        self.start_simulated()
+        for name, inst in self.config.instruments.items():
+            self.instruments[name] = self.open_instrument(inst)
+
+    def start_simulated(self) -> None:
+        sims = {n: i for n, i in self.config.instruments.items() if i.address == "sim"}
+        if sims and self.sim is None:
+            self.sim = SimulatedInstruments({n: i.model for n, i in sims.items()},
+                                            faults={n: i.sim_faults for n, i in sims.items()}).start()
+
+    def open_instrument(self, inst: InstrumentConfig) -> ScpiInstrument:
+        driver_class = DRIVERS.get((inst.role, inst.model.transport))
+        if driver_class is None:
+            raise ConfigError(f"{inst.name}: no driver for role {inst.role} over {inst.model.transport}")
+        address = self.sim.address(inst.name) if inst.address == "sim" and self.sim else inst.address
+        transport = VisaTransport(address, name=inst.name, log=self.log, timeout_s=inst.timeout_s)
+        driver = driver_class(inst.name, inst.model, transport, self.config.limits_of(inst.name))
+        self.instruments[inst.name] = driver  # from here on, the safe state covers it
+        driver.identify()
+        driver.setup()
+        return driver
+
+    def safe_state(self) -> list[str]:
+        """Every output off, in the rig's order. Never raises: a failing instrument is logged and
+        reported, and the others are still switched off."""
+        report = []
+        deadline = time.monotonic() + SAFE_STATE_BUDGET_S
+        for name in self.config.safe_state_order:
+            driver = self.instruments.get(name)
+            if driver is None:
+                continue
+            try:
+                driver.safe_state()  # type: ignore[attr-defined]
+                self.log.add(name, "note", "safe state")
+            except Exception as e:  # noqa: BLE001 - keep going: the next instrument must still go off
+                report.append(f"{name}: safe state failed: {e}")
+                self.log.add(name, "error", f"safe state failed: {e}")
+            if time.monotonic() > deadline:
+                report.append(f"safe state took longer than {SAFE_STATE_BUDGET_S} s (at {name})")
+        self.safe_state_report = report
+        return report
+
+    def close(self) -> None:
+        for driver in self.instruments.values():
+            driver.transport.close()
+        self.instruments.clear()
+        if self.sim is not None:
+            self.sim.stop()
+            self.sim = None
+        self.log.close()
+
+    # -- roles -----------------------------------------------------------------------------------
+    def role(self, role: str) -> Any:
+        found = [d for n, d in self.instruments.items() if self.config.instruments[n].role == role]
+        if len(found) != 1:
+            raise ConfigError(f"rig {self.config.name}: {len(found)} instruments play {role} (one expected)")
+        return found[0]
+
+    @property
+    def dc_supply(self) -> DcSupply:
+        return self.role("dc_supply")  # type: ignore[no-any-return]
+
+
+def _raise_system_exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+

@@ -1,0 +1,60 @@
+"""`hilbench rig check RIG`: connect to every instrument, check its identity against its model,
+read back its key settings, and print a table. Every problem is a row, never a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from hilbench.errors import HilbenchError
+from hilbench.rig import Rig
+from hilbench.rig_file import load_rig
+
+
+@dataclass
+class Row:
+    name: str
+    role: str
+    model: str
+    address: str
+    identity: str = ""
+    settings: dict[str, float | bool] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def check_rig(path: Path | str) -> list[Row]:
+    config = load_rig(path)
+    rig = Rig(config)
+    rows = []
+    try:
+        rig.start_simulated()
+        for name, inst in config.instruments.items():
+            address = rig.sim.address(name) if inst.address == "sim" and rig.sim else inst.address
+            row = Row(name, inst.role, inst.model.id, address)
+            try:
+                driver = rig.open_instrument(inst)
+                row.identity = driver.identify()
+                row.settings = dict(driver.settings())  # type: ignore[attr-defined]
+                row.settings["output"] = driver.output_is_on()  # type: ignore[attr-defined]
+            except HilbenchError as e:
+                row.problem = str(e)
+            rows.append(row)
+    finally:
+        rig.safe_state()
+        rig.close()
+    return rows
+
+
+def print_rows(rows: list[Row], console: Console) -> None:
+    table = Table(title="rig check")
+    for column in ("instrument", "role", "model", "address", "identity / problem", "settings"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        status = f"[red]{r.problem}[/]" if r.problem else r.identity
+        settings = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else f"{k}={'on' if v else 'off'}"
+                             for k, v in r.settings.items())
+        table.add_row(r.name, r.role, r.model, r.address, status, settings)
+    console.print(table)

@@ -1,0 +1,173 @@
+"""Rig files (``rigs/*.toml``): which instrument plays which role, where it is, and the rig's safety
+limits. Every mistake is one :class:`hilbench.errors.RigError` naming the file, the key and why."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hilbench.drivers.limits import Limits
+from hilbench.drivers.model import ROLE_NEEDS, Model, find_model
+from hilbench.errors import ModelError, RigError
+from hilbench.sim.scpi_device import FAULTS
+
+#: Rig limit key → (role, quantity, which bound). Every limit is an upper bound on a magnitude.
+LIMIT_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dc_voltage_max_v": ("dc_supply", ("voltage_v",)),
+    "dc_current_source_max_a": ("dc_supply", ("source_current_a",)),
+    "dc_current_sink_max_a": ("dc_supply", ("sink_current_a",)),
+    "dc_power_max_w": ("dc_supply", ("source_power_w", "sink_power_w")),
+    "dc_voltage_ramp_max_v_per_s": ("dc_supply", ("voltage_ramp_v_per_s",)),
+}
+RIG_KEYS = {"name", "description", "simulated", "command_log", "safe_state_order"}
+INSTRUMENT_KEYS = {"role", "model", "address", "timeout_s", "sim_faults"}
+
+
+@dataclass(frozen=True)
+class InstrumentConfig:
+    name: str
+    role: str
+    model: Model
+    address: str  #: a VISA resource, or "sim" for the rig's own simulated instrument
+    timeout_s: float = 2.0
+    #: Faults the simulated instrument shows from the start (``hilbench.sim.scpi_device.FAULTS``).
+    sim_faults: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RigConfig:
+    path: Path
+    name: str
+    simulated: bool
+    instruments: Mapping[str, InstrumentConfig]
+    limits: Mapping[str, float]
+    safe_state_order: tuple[str, ...]
+    description: str = ""
+    command_log: Path | None = None
+    required_roles: tuple[str, ...] = field(default=())
+
+    def limits_of(self, name: str) -> Limits:
+        """The model's ranges narrowed by the rig's limits: what :meth:`Limits.check` enforces."""
+        inst = self.instruments[name]
+        limits = Limits.of_ranges(name, inst.model.ranges, f"model {inst.model.id}")
+        for key, value in self.limits.items():
+            role, quantities = LIMIT_KEYS[key]
+            if role == inst.role:
+                for q in quantities:
+                    limits = limits.narrowed(q, None, value, f"rig {self.path.name} limits.{key}")
+        return limits
+
+
+def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigConfig:
+    path = Path(path)
+    where = path.name
+
+    def fail(key: str, why: str) -> RigError:
+        return RigError(f"{where}: {key}: {why}")
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise RigError(f"{path}: cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise RigError(f"{where}: not TOML: {e}") from None
+    for key in data:
+        if key not in ("rig", "limits", "instruments"):
+            raise fail(key, "unknown table (known: rig, limits, instruments)")
+    rig = _table(data, "rig", fail)
+    for key in rig:
+        if key not in RIG_KEYS:
+            raise fail(f"rig.{key}", f"unknown key (known: {', '.join(sorted(RIG_KEYS))})")
+    name = _typed(rig, "rig.name", str, fail, default=path.stem)
+    simulated = _typed(rig, "rig.simulated", bool, fail, default=False)
+    instruments: dict[str, InstrumentConfig] = {}
+    for inst_name, spec in _table(data, "instruments", fail).items():
+        key = f"instruments.{inst_name}"
+        if not isinstance(spec, Mapping):
+            raise fail(key, "must be a table")
+        for k in spec:
+            if k not in INSTRUMENT_KEYS:
+                raise fail(f"{key}.{k}", f"unknown key (known: {', '.join(sorted(INSTRUMENT_KEYS))})")
+        role = _typed(spec, f"{key}.role", str, fail)
+        if role not in ROLE_NEEDS:
+            raise fail(f"{key}.role", f"{role!r} is not a role (roles: {', '.join(ROLE_NEEDS)})")
+        model_id = _typed(spec, f"{key}.model", str, fail)
+        try:
+            model = find_model(model_id)
+        except ModelError as e:
+            raise fail(f"{key}.model", str(e)) from None
+        if model.role != role:
+            raise fail(f"{key}.model", f"{model_id} is a {model.role}, not a {role}")
+        address = _typed(spec, f"{key}.address", str, fail, default="sim" if simulated else None)
+        if address is None:
+            raise fail(f"{key}.address", "missing (a VISA resource such as TCPIP0::192.168.0.10::5025::SOCKET)")
+        if address == "sim" and not simulated:
+            raise fail(f"{key}.address", '"sim" needs rig.simulated = true')
+        timeout = float(_typed(spec, f"{key}.timeout_s", (int, float), fail, default=2.0))
+        if not 0 < timeout <= 60:
+            raise fail(f"{key}.timeout_s", f"{timeout} is not in (0, 60] s")
+        faults = _typed(spec, f"{key}.sim_faults", list, fail, default=[])
+        for fault in faults:
+            if fault not in FAULTS:
+                raise fail(f"{key}.sim_faults", f"{fault!r} is not a fault (faults: {', '.join(FAULTS)})")
+        if faults and address != "sim":
+            raise fail(f"{key}.sim_faults", "only a simulated instrument (address = \"sim\") can inject faults")
+        instruments[inst_name] = InstrumentConfig(inst_name, role, model, address, timeout, tuple(faults))
+    if not instruments:
+        raise fail("instruments", "no instruments")
+    limits = _limits(_table(data, "limits", fail), instruments, fail)
+    order = _typed(rig, "rig.safe_state_order", list, fail, default=list(instruments))
+    for item in order:
+        if item not in instruments:
+            raise fail("rig.safe_state_order", f"{item!r} is not an instrument of this rig")
+    missing_order = [n for n in instruments if n not in order]
+    if missing_order:
+        raise fail("rig.safe_state_order", f"leaves out {', '.join(missing_order)}: every instrument needs its place")
+    for role in require_roles:
+        if not any(i.role == role for i in instruments.values()):
+            raise fail("instruments", f"no instrument plays the {role} role")
+    log = _typed(rig, "rig.command_log", str, fail, default=None)
+    return RigConfig(path, name, simulated, instruments, limits, tuple(order),
+                     _typed(rig, "rig.description", str, fail, default=""),
+                     Path(log) if log else None, require_roles)
+
+
+def _limits(table: Mapping[str, Any], instruments: Mapping[str, InstrumentConfig], fail: Any) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in table.items():
+        if key not in LIMIT_KEYS:
+            raise fail(f"limits.{key}", f"unknown limit (known: {', '.join(sorted(LIMIT_KEYS))})")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise fail(f"limits.{key}", f"must be a number ≥ 0, not {value!r}")
+        role, quantities = LIMIT_KEYS[key]
+        for inst in instruments.values():
+            if inst.role != role:
+                continue
+            for q in quantities:
+                high = inst.model.ranges.get(q, (0.0, float("inf")))[1]
+                if value > high:
+                    raise fail(f"limits.{key}", f"{value:g} is above the range of {inst.name} ({inst.model.id}: {q} ≤ {high:g})")
+        out[key] = float(value)
+    return out
+
+
+def _table(data: Mapping[str, Any], key: str, fail: Any) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise fail(key, "must be a table")
+    return value
+
+
+def _typed(table: Mapping[str, Any], key: str, kind: type | tuple[type, ...], fail: Any, *, default: Any = ...) -> Any:
+    name = key.rsplit(".", 1)[-1]
+    if name not in table:
+        if default is ...:
+            raise fail(key, "missing")
+        return default
+    value = table[name]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise fail(key, f"has the wrong type ({type(value).__name__}: {value!r})")
+    return value
