@@ -24,7 +24,8 @@ def test_rig_check_sim() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rig check" in p.stdout and "battery" in p.stdout
     p = hilbench("rig", "check", str(SIM_RIG), "--json")
-    (row,) = [json.loads(line) for line in p.stdout.splitlines()]
+    row, meter = [json.loads(line) for line in p.stdout.splitlines()]
+    assert meter["identity"] == "Eastron SDM630 (unit 1, frequency_hz = 50)" and meter["address"].startswith("modbus-tcp://")
     assert row["identity"].startswith("EA Elektro-Automatik GmbH & Co. KG, PSB 10750-120, ") and row["problem"] is None
     assert row["settings"] == {"voltage_v": 0.0, "source_current_a": 0.0, "sink_current_a": 0.0,
                                "source_power_w": 0.0, "sink_power_w": 0.0, "output": False}
@@ -51,6 +52,8 @@ def test_plain_pyvisa_client_gets_the_real_dialect() -> None:
                                "--charger-power-w", "11000"], stdout=subprocess.PIPE, text=True)
     try:
         line = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        meter = json.loads(server.stdout.readline())  # type: ignore[union-attr]
+        assert meter["instrument"] == "grid_meter" and meter["address"].startswith("modbus-tcp://127.0.0.1:")
         assert line["instrument"] == "battery" and line["model"] == "ea-psb-10750-120"
         rm = pyvisa.ResourceManager("@py")
         psb = rm.open_resource(line["address"], read_termination="\n", write_termination="\n", timeout=2000)

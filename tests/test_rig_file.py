@@ -26,7 +26,8 @@ address = "sim"
 
 def test_sim_rig_loads() -> None:
     rig = load_rig(ROOT / "rigs" / "sim.toml", require_roles=("dc_supply",))
-    assert rig.simulated and list(rig.instruments) == ["battery"]
+    assert rig.simulated and list(rig.instruments) == ["battery", "grid_meter"]
+    assert rig.safe_state_order == ("battery", "grid_meter")
     limits = rig.limits_of("battery")
     assert limits.ranges["voltage_v"].high.value == 500.0
     assert limits.ranges["voltage_v"].high.source == "rig sim.toml limits.dc_voltage_max_v"

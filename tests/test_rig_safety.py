@@ -108,8 +108,16 @@ def test_signal_during_a_ramp_switches_off(tmp_path: Path, sig: signal.Signals) 
     try:
         address = json.loads(server.stdout.readline())["address"]  # type: ignore[union-attr]
         rig = tmp_path / "rig.toml"
-        rig.write_text(SIM_RIG.read_text().replace("simulated = true", "simulated = false")
-                       .replace('address = "sim"', f'address = "{address}"'))
+        rig.write_text(f"""
+[rig]
+safe_state_order = ["battery"]
+[limits]
+dc_voltage_max_v = 500.0
+[instruments.battery]
+role = "dc_supply"
+model = "ea-psb-10750-120"
+address = "{address}"
+""")
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(rig)], stdout=subprocess.PIPE, text=True)
         assert child.stdout is not None and child.stdout.readline().strip() == "ramping"
         time.sleep(0.3)

@@ -14,14 +14,18 @@ from typing import Any
 
 from hilbench.drivers.dc_supply import DcSupply, ScpiDcSupply
 from hilbench.drivers.log import CommandLog
-from hilbench.drivers.scpi import ScpiInstrument
+from hilbench.drivers.energy_meter import EnergyMeter, ModbusEnergyMeter
+from hilbench.drivers.modbus import ModbusTransport
 from hilbench.drivers.visa import VisaTransport
 from hilbench.errors import ConfigError
 from hilbench.rig_file import InstrumentConfig, RigConfig, load_rig
 from hilbench.sim.registry import SimulatedInstruments
 
 #: (role, transport) → driver class.
-DRIVERS: dict[tuple[str, str], type[ScpiInstrument]] = {("dc_supply", "scpi"): ScpiDcSupply}
+DRIVERS: dict[tuple[str, str], type[Any]] = {
+    ("dc_supply", "scpi"): ScpiDcSupply,
+    ("energy_meter", "modbus"): ModbusEnergyMeter,
+}
 #: The safe state must be reached within this time, whatever the instruments do.
 SAFE_STATE_BUDGET_S = 1.0
 
@@ -31,7 +35,7 @@ class Rig:
         self.config = config
         self.log = log or CommandLog(config.command_log)
         self.sim: SimulatedInstruments | None = None
-        self.instruments: dict[str, ScpiInstrument] = {}
+        self.instruments: dict[str, Any] = {}
         self.safe_state_report: list[str] = []
         self._previous_sigterm: Any = None
 
@@ -73,13 +77,18 @@ class Rig:
             self.sim = SimulatedInstruments({n: i.model for n, i in sims.items()},
                                             faults={n: i.sim_faults for n, i in sims.items()}).start()
 
-    def open_instrument(self, inst: InstrumentConfig) -> ScpiInstrument:
+    def open_instrument(self, inst: InstrumentConfig) -> Any:
         driver_class = DRIVERS.get((inst.role, inst.model.transport))
         if driver_class is None:
             raise ConfigError(f"{inst.name}: no driver for role {inst.role} over {inst.model.transport}")
         address = self.sim.address(inst.name) if inst.address == "sim" and self.sim else inst.address
-        transport = VisaTransport(address, name=inst.name, log=self.log, timeout_s=inst.timeout_s)
-        driver = driver_class(inst.name, inst.model, transport, self.config.limits_of(inst.name))
+        if inst.model.transport == "modbus":
+            unit = inst.model.modbus.unit_id if inst.model.modbus else 1
+            driver = driver_class(inst.name, inst.model,
+                                  ModbusTransport(address, name=inst.name, log=self.log, unit_id=unit, timeout_s=inst.timeout_s))
+        else:
+            transport = VisaTransport(address, name=inst.name, log=self.log, timeout_s=inst.timeout_s)
+            driver = driver_class(inst.name, inst.model, transport, self.config.limits_of(inst.name))
         self.instruments[inst.name] = driver  # from here on, the safe state covers it
         driver.identify()
         driver.setup()
@@ -124,6 +133,10 @@ class Rig:
     @property
     def dc_supply(self) -> DcSupply:
         return self.role("dc_supply")  # type: ignore[no-any-return]
+
+    @property
+    def energy_meter(self) -> EnergyMeter:
+        return self.role("energy_meter")  # type: ignore[no-any-return]
 
 
 def _raise_system_exit(signum: int, frame: FrameType | None) -> None:

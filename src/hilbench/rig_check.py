@@ -37,10 +37,13 @@ def check_rig(path: Path | str) -> list[Row]:
             try:
                 driver = rig.open_instrument(inst)
                 row.identity = driver.identify()
-                row.settings = dict(driver.settings())  # type: ignore[attr-defined]
-                row.settings["output"] = driver.output_is_on()  # type: ignore[attr-defined]
+                row.settings = dict(driver.settings())
+                if hasattr(driver, "output_is_on"):
+                    row.settings["output"] = driver.output_is_on()
             except HilbenchError as e:
                 row.problem = str(e)
+            except Exception as e:  # noqa: BLE001 - a bug in a driver is still a row, not a traceback
+                row.problem = f"internal error: {type(e).__name__}: {e}"
             rows.append(row)
     finally:
         rig.safe_state()

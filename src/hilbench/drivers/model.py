@@ -5,6 +5,7 @@ Validation names the file and the key of every mistake (:class:`hilbench.errors.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -16,6 +17,10 @@ from hilbench.errors import ModelError
 
 #: What each role needs from a SCPI model: setpoint templates and queries.
 ROLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "energy_meter": {
+        "read": ("voltage_l1_v", "voltage_l2_v", "voltage_l3_v", "current_l1_a", "current_l2_a", "current_l3_a",
+                 "total_power_w", "frequency_hz", "import_energy_wh", "export_energy_wh"),
+    },
     "dc_supply": {
         "set": ("voltage_v", "source_current_a", "sink_current_a", "output_on", "output_off"),
         "get": ("voltage_v", "source_current_a", "sink_current_a", "output", "measured_voltage_v",
@@ -48,6 +53,31 @@ class Query:
 
 
 @dataclass(frozen=True)
+class Register:
+    """A Modbus value: where it is, how it is encoded, and the factor to the quantity's unit."""
+
+    address: int
+    table: str = "input"  #: "input" (FC4) or "holding" (FC3)
+    type: str = "float32"  #: float32 | int16 | uint16 | int32 | uint32
+    scale: float = 1.0
+    confirmed: bool = True
+
+    @property
+    def count(self) -> int:
+        return 2 if self.type in ("float32", "int32", "uint32") else 1
+
+
+@dataclass(frozen=True)
+class ModbusMap:
+    unit_id: int = 1
+    word_order: str = "big"
+    read: Mapping[str, Register] = field(default_factory=dict)
+    #: A read that proves the device is the model: the quantity and its plausible range.
+    identity_register: str = ""
+    identity_range: tuple[float, float] = (0.0, 0.0)
+
+
+@dataclass(frozen=True)
 class Model:
     id: str
     vendor: str
@@ -55,7 +85,7 @@ class Model:
     role: str
     transport: str
     path: Path
-    identity: re.Pattern[str]
+    identity: re.Pattern[str] | None
     identity_query: str = "*IDN?"
     port: int | None = None
     current_sign: str = "source_positive"
@@ -71,6 +101,7 @@ class Model:
     manual_public: bool = False
     #: The simulated instrument that speaks this model's dialect (``hilbench.sim.registry``).
     simulator: str | None = None
+    modbus: ModbusMap | None = None
 
 
 class _Reader:
@@ -93,6 +124,12 @@ class _Reader:
         if not isinstance(node, Mapping):
             raise self.fail(key, f"must be a table, not {type(node).__name__}")
         return node
+
+    def only(self, table: str, keys: set[str]) -> None:
+        """Refuses keys the format does not have (a typo must not pass silently)."""
+        for key in self.table(table, required=False):
+            if key not in keys:
+                raise self.fail(f"{table}.{key}", f"unknown key (known: {', '.join(sorted(keys))})")
 
     def get(self, table: str, key: str, kind: type | tuple[type, ...], *, default: Any = ..., ) -> Any:
         node = self.table(table, required=default is ...)
@@ -125,6 +162,10 @@ def load_model(path: Path | str) -> Model:
     for key in data:
         if key not in known:
             raise r.fail(key, f"unknown table (known: {', '.join(sorted(known))})")
+    r.only("model", {"id", "vendor", "name", "role", "transport", "port", "identity", "identity_query", "current_sign",
+                      "readback_margin", "manual_public", "simulator"})
+    r.only("scpi", {"setup", "release", "error_query", "no_error", "set", "get"})
+    r.only("modbus", {"unit_id", "word_order", "identity_register", "identity_range", "read"})
     role = r.get("model", "role", str)
     if role not in ROLE_NEEDS:
         raise r.fail("model.role", f"{role!r} is not a role (roles: {', '.join(ROLE_NEEDS)})")
@@ -138,7 +179,8 @@ def load_model(path: Path | str) -> Model:
     if model_id != path.stem:
         raise r.fail("model.id", f"{model_id!r} must equal the file name {path.stem!r}")
     try:
-        identity = re.compile(r.get("model", "identity", str))
+        pattern = r.get("model", "identity", str, default=None if transport == "modbus" else ...)
+        identity = re.compile(pattern) if pattern is not None else None
     except re.error as e:
         raise r.fail("model.identity", f"not a regular expression: {e}") from None
     ranges: dict[str, tuple[float, float]] = {}
@@ -165,6 +207,8 @@ def load_model(path: Path | str) -> Model:
         simulator=r.get("model", "simulator", str, default=None),
         **(_scpi(r, role, ranges) if transport == "scpi" else {}),
     )
+    if transport == "modbus":
+        model = dataclasses.replace(model, modbus=_modbus(r, role, ranges))
     return model
 
 
@@ -204,6 +248,44 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
         "set": sets,
         "get": gets,
     }
+
+
+MODBUS_TYPES = ("float32", "int16", "uint16", "int32", "uint32")
+
+
+def _modbus(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> ModbusMap:
+    reads: dict[str, Register] = {}
+    for name, spec in r.table("modbus.read").items():
+        key = f"modbus.read.{name}"
+        if isinstance(spec, int) and not isinstance(spec, bool):
+            spec = {"address": spec}
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("address"), int):
+            raise r.fail(key, "must be an address or a table with 'address'")
+        unknown = set(spec) - {"address", "table", "type", "scale", "confirmed"}
+        if unknown:
+            raise r.fail(key, f"unknown keys {sorted(unknown)}")
+        reg = Register(spec["address"], spec.get("table", "input"), spec.get("type", "float32"),
+                       float(spec.get("scale", 1.0)), bool(spec.get("confirmed", True)))
+        if reg.table not in ("input", "holding"):
+            raise r.fail(f"{key}.table", f"{reg.table!r} is not input or holding")
+        if reg.type not in MODBUS_TYPES:
+            raise r.fail(f"{key}.type", f"{reg.type!r} is not one of {', '.join(MODBUS_TYPES)}")
+        if not 0 <= reg.address <= 0xFFFF:
+            raise r.fail(f"{key}.address", f"{reg.address} is not a Modbus address (0..65535)")
+        reads[name] = reg
+    missing = [n for n in ROLE_NEEDS[role].get("read", ()) if n not in reads]
+    if missing:
+        raise r.fail("modbus.read", f"the {role} role needs {', '.join(missing)}")
+    ident = r.get("modbus", "identity_register", str)
+    if ident not in reads:
+        raise r.fail("modbus.identity_register", f"{ident!r} is not in [modbus.read]")
+    bounds = r.get("modbus", "identity_range", list)
+    if len(bounds) != 2 or not bounds[0] < bounds[1]:
+        raise r.fail("modbus.identity_range", f"must be [min, max], not {bounds!r}")
+    order = r.get("modbus", "word_order", str, default="big")
+    if order not in ("big", "little"):
+        raise r.fail("modbus.word_order", f"{order!r} is not big or little")
+    return ModbusMap(r.get("modbus", "unit_id", int, default=1), order, reads, ident, (float(bounds[0]), float(bounds[1])))
 
 
 def find_model(model_id: str) -> Model:

@@ -48,11 +48,11 @@ class ScpiInstrument:
     def identify(self) -> str:
         """Queries the identity and checks it against the model."""
         reply = self.transport.query(self.model.identity_query).strip()
-        if not self.model.identity.search(reply):
+        if self.model.identity is None or not self.model.identity.search(reply):
             self.transport.log.add(self.name, "error", f"identity {reply!r}")
             raise InstrumentIdentityError(
                 f"{self.name}: {self.model.identity_query} answered {reply!r}, which is not a {self.model.vendor} "
-                f"{self.model.name} (expected /{self.model.identity.pattern}/)",
+                f"{self.model.name} (expected /{self.model.identity.pattern if self.model.identity else ''}/)",
                 instrument=self.name, command=self.model.identity_query, reply=reply)
         return reply
 

@@ -42,6 +42,12 @@ class DcSupplyState:
 
 
 @dataclass
+class GridState:
+    voltage_v: tuple[float, float, float] = (230.0, 230.0, 230.0)
+    frequency_hz: float = 50.0
+
+
+@dataclass
 class Plant:
     battery: Battery = field(default_factory=Battery)
     dc: DcSupplyState = field(default_factory=DcSupplyState)
@@ -49,6 +55,10 @@ class Plant:
     charger_power_w: float = 0.0
     #: Energy into the emulated battery since start, Wh (+ import, − export).
     energy_wh: float = 0.0
+    grid: GridState = field(default_factory=GridState)
+    #: The charger's grid connection (no losses yet): registers as a meter there counts them.
+    ac_import_wh: float = 0.0
+    ac_export_wh: float = 0.0
     last_ns: int = field(default_factory=time.monotonic_ns)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
@@ -62,6 +72,15 @@ class Plant:
             p = self.dc.voltage_v * self.dc.current_a if self.dc.output_on else 0.0
             self.energy_wh += p * dt_h
             self.battery.soc = min(1.0, max(0.0, self.battery.soc + p * dt_h / self.battery.capacity_wh))
+            ac = self.ac_power_w()
+            if ac >= 0:
+                self.ac_import_wh += ac * dt_h
+            else:
+                self.ac_export_wh -= ac * dt_h
+
+    def ac_power_w(self) -> float:
+        """At the charger's grid connection, + = from the grid (towards the EV)."""
+        return self.dc.voltage_v * self.dc.current_a if self.dc.output_on else self.charger_power_w
 
     def _dc_current(self) -> float:
         d = self.dc

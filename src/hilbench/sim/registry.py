@@ -4,19 +4,29 @@ model's dialect (the model TOML names its simulator)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from hilbench.drivers.model import Model
 from hilbench.errors import ConfigError
 from hilbench.sim.ea_psb import EaPsb
 from hilbench.sim.plant import Plant
-from hilbench.sim.scpi_device import ScpiDevice
 from hilbench.sim.scpi_server import ScpiServer
+from hilbench.sim.sdm630 import ModbusServer, Sdm630
 
-SIMULATORS: dict[str, Callable[[Plant, Model], ScpiDevice]] = {
-    "ea_psb": lambda plant, model: EaPsb(plant, model=model.name, nominal_v=model.ranges["voltage_v"][1],
-                                         nominal_a=model.ranges["source_current_a"][1],
-                                         nominal_w=model.ranges["source_power_w"][1]),
-}
+
+def _psb(plant: Plant, model: Model, port: int) -> ScpiServer:
+    r = model.ranges
+    device = EaPsb(plant, model=model.name, nominal_v=r["voltage_v"][1], nominal_a=r["source_current_a"][1],
+                   nominal_w=r["source_power_w"][1])
+    return ScpiServer(device, port=port)
+
+
+def _sdm630(plant: Plant, model: Model, port: int) -> ModbusServer:
+    return ModbusServer(Sdm630(plant, unit_id=model.modbus.unit_id if model.modbus else 1), port=port)
+
+
+#: model.simulator → a server (not started) speaking that model's dialect over the plant.
+SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {"ea_psb": _psb, "sdm630": _sdm630}
 
 
 class SimulatedInstruments:
@@ -26,15 +36,15 @@ class SimulatedInstruments:
                  ports: Mapping[str, int] | None = None, host: str = "127.0.0.1",
                  faults: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.plant = plant or Plant()
-        self.devices: dict[str, ScpiDevice] = {}
-        self.servers: dict[str, ScpiServer] = {}
+        self.devices: dict[str, Any] = {}
+        self.servers: dict[str, Any] = {}
         for name, model in models.items():
             factory = SIMULATORS.get(model.simulator or "")
             if factory is None:
                 raise ConfigError(f"{name}: model {model.id} has no simulator (model.simulator = {model.simulator!r})")
-            self.devices[name] = factory(self.plant, model)
+            self.servers[name] = factory(self.plant, model, (ports or {}).get(name, 0))
+            self.devices[name] = self.servers[name].device
             self.devices[name].faults.update((faults or {}).get(name, ()))
-            self.servers[name] = ScpiServer(self.devices[name], host, (ports or {}).get(name, 0))
 
     def start(self) -> SimulatedInstruments:
         for server in self.servers.values():

@@ -1,0 +1,103 @@
+"""Modbus TCP through pymodbus: register reads decoded by the model's map (type, word order, scale)
+and held to the model's range; every request and response goes to the command log."""
+
+from __future__ import annotations
+
+import math
+import re
+import struct
+from urllib.parse import parse_qs, urlparse
+
+from pymodbus.client import ModbusTcpClient
+from pymodbus.exceptions import ConnectionException, ModbusIOException
+from pymodbus.pdu import ExceptionResponse
+
+from hilbench.drivers.log import CommandLog
+from hilbench.drivers.model import Model, Register
+from hilbench.errors import InstrumentDisconnected, InstrumentError, InstrumentReplyError, InstrumentTimeout
+
+_FORMATS = {"float32": ">f", "int32": ">i", "uint32": ">I", "int16": ">h", "uint16": ">H"}
+
+
+def parse_address(address: str) -> tuple[str, int, int | None]:
+    """``modbus-tcp://host:port[?unit=N]`` → (host, port, unit id or None)."""
+    u = urlparse(address)
+    if u.scheme != "modbus-tcp" or not u.hostname:
+        raise InstrumentError(f"{address!r} is not a Modbus TCP address (modbus-tcp://host:port?unit=1)")
+    unit = parse_qs(u.query).get("unit")
+    return u.hostname, u.port or 502, int(unit[0]) if unit else None
+
+
+def decode(registers: list[int], reg: Register, word_order: str) -> float:
+    words = list(registers) if word_order == "big" or reg.count == 1 else list(reversed(registers))
+    raw = struct.pack(">" + "H" * len(words), *words)
+    return float(struct.unpack(_FORMATS[reg.type], raw)[0]) * reg.scale
+
+
+class ModbusTransport:
+    """One Modbus TCP connection. Reads are idempotent, so a failed read is retried once on a fresh
+    connection before it is reported."""
+
+    def __init__(self, address: str, *, name: str, log: CommandLog, unit_id: int, timeout_s: float = 2.0) -> None:
+        host, port, unit = parse_address(address)
+        self.name, self.log, self.address = name, log, address
+        self.unit_id = unit if unit is not None else unit_id
+        self._client = ModbusTcpClient(host, port=port, timeout=timeout_s, retries=0)
+        if not self._client.connect():
+            log.add(name, "error", f"cannot connect to {address}")
+            raise InstrumentDisconnected(f"{name}: cannot connect to {address}", instrument=name)
+        log.add(name, "note", f"opened {address}")
+
+    def read(self, reg: Register) -> list[int]:
+        request = f"read {reg.table} {reg.address:#06x}×{reg.count} unit {self.unit_id}"
+        self.log.add(self.name, "tx", request)
+        for attempt in (1, 2):
+            try:
+                fn = self._client.read_input_registers if reg.table == "input" else self._client.read_holding_registers
+                rr = fn(reg.address, count=reg.count, device_id=self.unit_id)
+            except ModbusIOException as e:
+                error: InstrumentError = InstrumentTimeout(f"{self.name}: no answer to {request}: {e}", instrument=self.name,
+                                                           command=request)
+            except ConnectionException as e:
+                error = InstrumentDisconnected(f"{self.name}: connection lost during {request}: {e}", instrument=self.name,
+                                               command=request)
+            else:
+                if isinstance(rr, ExceptionResponse) or rr.isError():
+                    self.log.add(self.name, "error", f"{request}: {rr}")
+                    raise InstrumentReplyError(f"{self.name}: {request} answered {rr}", instrument=self.name,
+                                               command=request, reply=str(rr))
+                self.log.add(self.name, "rx", " ".join(f"{r:04x}" for r in rr.registers))
+                return list(rr.registers)
+            self.log.add(self.name, "error", str(error))
+            if attempt == 1:
+                self._client.close()
+                self._client.connect()
+        raise error
+
+    def close(self) -> None:
+        self._client.close()
+        self.log.add(self.name, "note", f"closed {self.address}")
+
+
+class ModbusInstrument:
+    """The model-driven core of Modbus role drivers."""
+
+    def __init__(self, name: str, model: Model, transport: ModbusTransport) -> None:
+        assert model.modbus is not None
+        self.name, self.model, self.transport, self.map = name, model, transport, model.modbus
+
+    def read(self, quantity: str) -> float:
+        reg = self.map.read[quantity]
+        value = decode(self.transport.read(reg), reg, self.map.word_order)
+        lo, hi = self.plausible(quantity)
+        if not (math.isfinite(value) and lo <= value <= hi):
+            message = f"{self.name}: {quantity} at {reg.address:#06x} read {value:g}, outside the plausible [{lo:g}, {hi:g}] of {self.model.id}"
+            self.transport.log.add(self.name, "error", message)
+            raise InstrumentReplyError(message, instrument=self.name, command=f"read {reg.address:#06x}", reply=str(value))
+        return value
+
+    def plausible(self, quantity: str) -> tuple[float, float]:
+        base = re.sub(r"_l[123]_", "_", quantity).replace("total_", "").replace("import_", "").replace("export_", "")
+        lo, hi = self.model.ranges.get(quantity, self.model.ranges.get(base, (-math.inf, math.inf)))
+        m = self.model.readback_margin
+        return (lo * m if lo < 0 else lo), hi * m

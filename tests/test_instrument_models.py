@@ -1,0 +1,49 @@
+"""Instrument models as data: every shipped model loads; a broken one names its file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hilbench.drivers.model import load_model, models_dir
+from hilbench.errors import ModelError
+
+SHIPPED = sorted(models_dir().glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_shipped_models_load(path: Path) -> None:
+    m = load_model(path)
+    assert m.id == path.stem and m.simulator, "every shipped model has a simulated counterpart"
+
+
+PSB = (models_dir() / "ea-psb-10750-120.toml").read_text()
+SDM = (models_dir() / "eastron-sdm630.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("ea-psb-10750-120", PSB.replace('role = "dc_supply"', 'role = "kettle"'), "model.role: 'kettle' is not a role"),
+        ("ea-psb-10750-120", PSB.replace('transport = "scpi"', 'transport = "gpib"'), "model.transport: 'gpib' is not one of"),
+        ("other-name", PSB, "model.id: 'ea-psb-10750-120' must equal the file name 'other-name'"),
+        ("ea-psb-10750-120", PSB.replace("voltage_v = [0.0, 750.0]", "voltage_v = [750.0, 0.0]"), "ranges.voltage_v: min 750.0 must be below max 0.0"),
+        ("ea-psb-10750-120", PSB.replace('output_off = "OUTP OFF"\n', ""), "scpi.set: the dc_supply role needs output_off"),
+        ("ea-psb-10750-120", PSB.replace('"SOUR:VOLT {:.2f}"', '"SOUR:VOLT {:.2q}"'), "scpi.set.voltage_v: 'SOUR:VOLT {:.2q}' does not format a number"),
+        ("ea-psb-10750-120", PSB.replace("identity = '^EA", "identity = '(^EA"), "model.identity: not a regular expression"),
+        ("ea-psb-10750-120", PSB + "\n[scpi.extra]\n", "scpi.extra: unknown key"),
+        ("ea-psb-10750-120", PSB.replace("port = 5025", "prot = 5025"), "model.prot: unknown key"),
+        ("eastron-sdm630", SDM.replace("frequency_hz = 0x0046", "frequency_hz = 0x10000"), "modbus.read.frequency_hz.address: 65536 is not a Modbus address"),
+        ("eastron-sdm630", SDM.replace("total_power_w = 0x0034\n", ""), "modbus.read: the energy_meter role needs total_power_w"),
+        ("eastron-sdm630", SDM.replace("{ address = 0x0048, scale = 1000.0 }", "{ address = 0x0048, type = \"float64\" }"), "modbus.read.import_energy_wh.type: 'float64' is not one of"),
+        ("eastron-sdm630", SDM.replace('word_order = "big"', 'word_order = "middle"'), "modbus.word_order: 'middle' is not big or little"),
+        ("ea-psb-10750-120", PSB.replace("[model]", "[mdoel]"), "mdoel: unknown table"),
+    ],
+)
+def test_bad_models(tmp_path: Path, name: str, text: str, message: str) -> None:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text)
+    with pytest.raises(ModelError) as e:
+        load_model(path)
+    assert str(e.value).startswith(f"{name}.toml: {message}"), str(e.value)
