@@ -59,7 +59,11 @@ class DcSupply(ABC):
         """Moves the voltage setpoint to ``target_v`` at ``rate_v_per_s`` in steps of ``step_s``; the
         rate and every step pass the limit check (a refused step stops the ramp where it is)."""
         self._check_ramp(rate_v_per_s)
+        if not step_s > 0:
+            raise SetpointRefused(f"{self.name}: a ramp needs a positive step time, not {step_s!r} s")
         start = self.voltage_setpoint()
+        if not math.isfinite(target_v):
+            self.limits.check("voltage_v", target_v)  # refuses, naming the value
         steps = max(1, math.ceil(abs(target_v - start) / (rate_v_per_s * step_s)))
         for k in range(1, steps + 1):
             self.set_voltage(start + (target_v - start) * k / steps)

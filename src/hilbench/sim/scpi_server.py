@@ -4,6 +4,7 @@ VISA), newline-terminated, on a background thread so that synchronous clients ca
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 
 from hilbench.sim.scpi_device import ScpiDevice
@@ -30,6 +31,9 @@ class ScpiServer:
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers go out at once, as on hardware
         try:
             while True:
                 line = await reader.readline()
