@@ -58,12 +58,10 @@ class DcSupply(ABC):
     def ramp_voltage(self, target_v: float, rate_v_per_s: float, *, step_s: float = 0.1) -> None:
         """Moves the voltage setpoint to ``target_v`` at ``rate_v_per_s`` in steps of ``step_s``; the
         rate and every step pass the limit check (a refused step stops the ramp where it is)."""
-        self._check_ramp(rate_v_per_s)
+        self._check_ramp(rate_v_per_s, target_v)
         if not step_s > 0:
             raise SetpointRefused(f"{self.name}: a ramp needs a positive step time, not {step_s!r} s")
         start = self.voltage_setpoint()
-        if not math.isfinite(target_v):
-            self.limits.check("voltage_v", target_v)  # refuses, naming the value
         steps = max(1, math.ceil(abs(target_v - start) / (rate_v_per_s * step_s)))
         for k in range(1, steps + 1):
             self.set_voltage(start + (target_v - start) * k / steps)
@@ -74,7 +72,8 @@ class DcSupply(ABC):
     def voltage_setpoint(self) -> float: ...
 
     @abstractmethod
-    def _check_ramp(self, rate_v_per_s: float) -> None: ...
+    def _check_ramp(self, rate_v_per_s: float, target_v: float) -> None:
+        """Refuses a rate beyond the rig's limit and a target that is no number."""
 
 
 class ScpiDcSupply(ScpiInstrument, DcSupply):
@@ -110,7 +109,9 @@ class ScpiDcSupply(ScpiInstrument, DcSupply):
     def voltage_setpoint(self) -> float:
         return self.get("voltage_v")
 
-    def _check_ramp(self, rate_v_per_s: float) -> None:
+    def _check_ramp(self, rate_v_per_s: float, target_v: float) -> None:
+        if not math.isfinite(target_v):
+            self.limits.check("voltage_v", target_v)  # refuses, naming the value
         if not (isinstance(rate_v_per_s, (int, float)) and rate_v_per_s > 0):
             raise SetpointRefused(f"{self.name}: a ramp needs a positive rate, not {rate_v_per_s!r} V/s")
         if "voltage_ramp_v_per_s" in self.limits.ranges:
