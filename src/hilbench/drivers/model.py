@@ -50,6 +50,8 @@ class Query:
     on: str | None = None
     off: str | None = None
     confirmed: bool = True
+    #: Factor from the instrument's number to the role's (−1 for a sink limit it reports negative).
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,13 @@ def load_model(path: Path | str) -> Model:
 def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
     sets: dict[str, str] = {}
     for name, template in r.table("scpi.set").items():
+        if isinstance(template, Mapping):
+            unknown = set(template) - {"command", "confirmed"}
+            if unknown:
+                raise r.fail(f"scpi.set.{name}", f"unknown keys {sorted(unknown)}")
+            template = template.get("command")
         if not isinstance(template, str):
-            raise r.fail(f"scpi.set.{name}", f"must be a command string, not {template!r}")
+            raise r.fail(f"scpi.set.{name}", f"must be a command string (or {{ command = ..., confirmed = ... }}), not {template!r}")
         try:
             template.format(1.0)
         except (IndexError, KeyError, ValueError) as e:
@@ -230,10 +237,11 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
             spec = {"query": spec}
         if not isinstance(spec, Mapping) or not isinstance(spec.get("query"), str):
             raise r.fail(f"scpi.get.{name}", "must be a query string or a table with 'query'")
-        unknown = set(spec) - {"query", "unit", "on", "off", "confirmed"}
+        unknown = set(spec) - {"query", "unit", "on", "off", "confirmed", "scale"}
         if unknown:
             raise r.fail(f"scpi.get.{name}", f"unknown keys {sorted(unknown)}")
-        gets[name] = Query(spec["query"], spec.get("unit"), spec.get("on"), spec.get("off"), bool(spec.get("confirmed", True)))
+        gets[name] = Query(spec["query"], spec.get("unit"), spec.get("on"), spec.get("off"),
+                           bool(spec.get("confirmed", True)), float(spec.get("scale", 1.0)))
     needs = ROLE_NEEDS[role]
     for kind, have in (("set", sets), ("get", gets)):
         missing = [n for n in needs[kind] if n not in have]

@@ -9,7 +9,7 @@ from typing import Protocol
 from hilbench.drivers.limits import Limits
 from hilbench.drivers.log import CommandLog
 from hilbench.drivers.model import Model
-from hilbench.errors import InstrumentIdentityError, InstrumentReplyError
+from hilbench.errors import InstrumentError, InstrumentIdentityError, InstrumentReplyError
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d.+-][^\s]*)?\s*$")
 
@@ -69,6 +69,8 @@ class ScpiInstrument:
     def set(self, quantity: str, value: float) -> float:
         """Checks ``value`` against the limits (nothing is sent when refused), sends it, and reads
         the error queue. Returns the value sent."""
+        if quantity not in self.model.set:
+            raise InstrumentError(f"{self.name}: {self.model.id} has no command for {quantity}", instrument=self.name)
         value = self.limits.check(quantity, value)
         command = self.model.set[quantity].format(value)
         self.transport.write(command)
@@ -87,7 +89,7 @@ class ScpiInstrument:
         q = self.model.get[quantity]
         reply = self.transport.query(q.query)
         try:
-            value = parse_number(reply, q.unit, instrument=self.name, command=q.query)
+            value = parse_number(reply, q.unit, instrument=self.name, command=q.query) * q.scale
         except InstrumentReplyError as e:
             raise self._logged(e) from None
         lo, hi = plausible if plausible is not None else self.plausible(quantity)

@@ -9,6 +9,8 @@ from typing import Any
 from hilbench.drivers.model import Model
 from hilbench.errors import ConfigError
 from hilbench.sim.ea_psb import EaPsb
+from hilbench.sim.itech_it6000c import ItechIt6000c
+from hilbench.sim.keysight_rp7900 import KeysightRp7900
 from hilbench.sim.plant import Plant
 from hilbench.sim.scpi_server import ScpiServer
 from hilbench.sim.sdm630 import ModbusServer, Sdm630
@@ -21,12 +23,26 @@ def _psb(plant: Plant, model: Model, port: int) -> ScpiServer:
     return ScpiServer(device, port=port)
 
 
+def _supply(cls: Any) -> Callable[[Plant, Model, int], ScpiServer]:
+    def build(plant: Plant, model: Model, port: int) -> ScpiServer:
+        r = model.ranges
+        power = r.get("source_power_w", (0.0, r["voltage_v"][1] * r["source_current_a"][1]))[1]
+        return ScpiServer(cls(plant, model=model.name, nominal_v=r["voltage_v"][1], nominal_a=r["source_current_a"][1],
+                              nominal_w=power), port=port)
+    return build
+
+
 def _sdm630(plant: Plant, model: Model, port: int) -> ModbusServer:
     return ModbusServer(Sdm630(plant, unit_id=model.modbus.unit_id if model.modbus else 1), port=port)
 
 
 #: model.simulator → a server (not started) speaking that model's dialect over the plant.
-SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {"ea_psb": _psb, "sdm630": _sdm630}
+SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {
+    "ea_psb": _psb,
+    "keysight_rp7900": _supply(KeysightRp7900),
+    "itech_it6000c": _supply(ItechIt6000c),
+    "sdm630": _sdm630,
+}
 
 
 class SimulatedInstruments:
