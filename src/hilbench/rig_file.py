@@ -3,7 +3,6 @@ limits. Every mistake is one :class:`hilbench.errors.RigError` naming the file, 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from hilbench.drivers.limits import Limits
 from hilbench.drivers.model import ROLE_NEEDS, Model, find_model
+from hilbench.tomlfile import read_toml
 from hilbench.errors import ModelError, RigError
 from hilbench.sim.scpi_device import FAULTS
 
@@ -68,12 +68,7 @@ def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigCon
     def fail(key: str, why: str) -> RigError:
         return RigError(f"{where}: {key}: {why}")
 
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise RigError(f"{path}: cannot read: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise RigError(f"{where}: not TOML: {e}") from None
+    data = read_toml(path, RigError)
     for key in data:
         if key not in ("rig", "limits", "instruments"):
             raise fail(key, "unknown table (known: rig, limits, instruments)")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hilbench.tomlfile import read_toml
 from hilbench.errors import ModelError
 
 #: What each role needs from a SCPI model: setpoint templates and queries.
@@ -153,12 +153,7 @@ def _kind(kind: type | tuple[type, ...]) -> str:
 
 def load_model(path: Path | str) -> Model:
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as e:
-        raise ModelError(f"{path}: cannot read: {e.strerror}") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ModelError(f"{path.name}: not TOML: {e}") from None
+    data = read_toml(path, ModelError)
     r = _Reader(path, data)
     known = {"model", "ranges", "scpi", "modbus", "can"}
     for key in data:
