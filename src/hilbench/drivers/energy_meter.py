@@ -7,7 +7,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from hilbench.drivers.modbus import ModbusInstrument
+from hilbench.drivers.modbus import ModbusInstrument, decode
 from hilbench.errors import InstrumentIdentityError
 
 
@@ -39,8 +39,6 @@ class ModbusEnergyMeter(ModbusInstrument, EnergyMeter):
         range (the grid frequency) shows that the map is this model's."""
         q, (lo, hi) = self.map.identity_register, self.map.identity_range
         reg = self.map.read[q]
-        from hilbench.drivers.modbus import decode
-
         value = decode(self.transport.read(reg), reg, self.map.word_order)
         if not lo <= value <= hi:
             self.transport.log.add(self.name, "error", f"identity: {q} = {value:g}")

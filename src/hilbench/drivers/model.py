@@ -205,7 +205,7 @@ def load_model(path: Path | str) -> Model:
         **(_scpi(r, role, ranges) if transport == "scpi" else {}),
     )
     if transport == "modbus":
-        model = dataclasses.replace(model, modbus=_modbus(r, role, ranges))
+        model = dataclasses.replace(model, modbus=_modbus(r, role))
     return model
 
 
@@ -256,7 +256,7 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
 MODBUS_TYPES = ("float32", "int16", "uint16", "int32", "uint32")
 
 
-def _modbus(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> ModbusMap:
+def _modbus(r: _Reader, role: str) -> ModbusMap:
     reads: dict[str, Register] = {}
     for name, spec in r.table("modbus.read").items():
         key = f"modbus.read.{name}"
