@@ -81,7 +81,7 @@ class Rig:
         driver_class = DRIVERS.get((inst.role, inst.model.transport))
         if driver_class is None:
             raise ConfigError(f"{inst.name}: no driver for role {inst.role} over {inst.model.transport}")
-        address = self.sim.address(inst.name) if inst.address == "sim" and self.sim else inst.address
+        address = self.address_of(inst)
         if inst.model.transport == "modbus":
             unit = inst.model.modbus.unit_id if inst.model.modbus else 1
             driver = driver_class(inst.name, inst.model,
@@ -93,6 +93,10 @@ class Rig:
         driver.identify()
         driver.setup()
         return driver
+
+    def address_of(self, inst: InstrumentConfig) -> str:
+        """Where the instrument is: the rig file's address, or its simulated server's."""
+        return self.sim.address(inst.name) if inst.address == "sim" and self.sim else inst.address
 
     def safe_state(self) -> list[str]:
         """Every output off, in the rig's order. Never raises: a failing instrument is logged and

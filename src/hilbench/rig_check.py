@@ -32,8 +32,7 @@ def check_rig(path: Path | str) -> list[Row]:
     try:
         rig.start_simulated()
         for name, inst in config.instruments.items():
-            address = rig.sim.address(name) if inst.address == "sim" and rig.sim else inst.address
-            row = Row(name, inst.role, inst.model.id, address)
+            row = Row(name, inst.role, inst.model.id, rig.address_of(inst))
             try:
                 driver = rig.open_instrument(inst)
                 row.identity = driver.identify()

@@ -99,6 +99,22 @@ impl<'j> Walk<'j> {
         Ok(Some(Number { text, value }))
     }
 
+    /// An optional number: anything else is a deviation (the field is informative, not billed).
+    pub fn number_or_deviation(
+        &mut self,
+        field: impl fmt::Display + Copy,
+        peek: Peek,
+        findings: &mut Findings,
+    ) -> Result<Option<f64>, JiterError> {
+        match self.number(peek)? {
+            Some(n) => Ok(Some(n.value)),
+            None => {
+                findings.deviation(field, format!("expected a number, found {}", kind(peek)));
+                self.skip(peek).map(|()| None)
+            }
+        }
+    }
+
     pub fn integer(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Option<i64>, JiterError> {
         match self.number(peek)? {
             Some(n) if n.value.fract() == 0.0 && !n.text.contains(['.', 'e', 'E']) => Ok(Some(n.value as i64)),

@@ -99,23 +99,21 @@ fn verify_smv(v: &SignedMeterValue<'_>, configured_key: Option<&str>, options: V
     };
     let key = unpacked.public_key.as_deref().map_or(KeyRef::None, KeyRef::Text);
     let mut verdict = verify_with(&unpacked.ocmf, key, options);
-    let mut extra = unpacked.findings;
+    let mut extra = Findings(unpacked.findings);
     if let (Some(method), Some(curve)) = (v.signing_method.filter(|m| !m.is_empty()), verdict.curve) {
         if super::algorithm::parse_algorithm(method).map(|(c, _)| c) != Ok(curve) {
-            extra.push(Finding::error("signingMethod", format!("{method:?}, but the record is signed with {}", curve.algorithm())));
+            extra.error("signingMethod", format!("{method:?}, but the record is signed with {}", curve.algorithm()));
         }
     }
     if options.strict {
-        for f in &mut extra {
-            f.severity = super::finding::Severity::Error;
-        }
+        extra.promote_deviations();
     }
-    if let Some(first) = extra.iter().find(|f| f.is_error()) {
+    if let Some(first) = extra.first_error() {
         if verdict.reason.is_none() {
             verdict.reason = Some(first.to_string());
         }
         verdict.valid = false;
     }
-    verdict.findings.splice(0..0, extra);
+    verdict.findings.splice(0..0, extra.0);
     verdict
 }

@@ -214,13 +214,7 @@ fn read_loss(w: &mut Walk<'_>, peek: Peek, findings: &mut Findings) -> Result<Op
         match name {
             "LN" => lc.name = w.string(field, peek, findings)?,
             "LI" => lc.id = w.integer(field, peek, findings)?,
-            "LR" => match w.number(peek)? {
-                Some(n) => lc.resistance = Some(n.value),
-                None => {
-                    findings.deviation(field, format!("expected a number, found {}", w.describe(peek)));
-                    w.skip(peek)?;
-                }
-            },
+            "LR" => lc.resistance = w.number_or_deviation(field, peek, findings)?,
             "LU" => lc.unit = one_of(w, field, peek, findings, LOSS_UNITS, "a resistance unit", false)?,
             _ => {
                 findings.deviation(field, "unknown field");

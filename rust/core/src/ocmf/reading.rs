@@ -116,13 +116,7 @@ pub(crate) fn read_reading(
             "RI" => r.obis = w.string(field, peek, findings)?,
             "RU" => r.unit = one_of(w, field, peek, findings, READING_UNITS, "a unit", false)?,
             "RT" => r.current_type = one_of(w, field, peek, findings, CURRENT_TYPES, "a current type", false)?,
-            "CL" => match w.number(peek)? {
-                Some(n) => r.cumulated_loss = Some(n.value),
-                None => {
-                    findings.deviation(field, format!("expected a number, found {}", w.describe(peek)));
-                    w.skip(peek)?;
-                }
-            },
+            "CL" => r.cumulated_loss = w.number_or_deviation(field, peek, findings)?,
             "EF" => {
                 if let Some(ef) = w.string(field, peek, findings)? {
                     let bad: Vec<char> = ef.chars().filter(|c| !ERROR_FLAGS.contains(&(*c as u8)) || !c.is_ascii()).collect();
