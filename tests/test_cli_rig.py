@@ -24,7 +24,9 @@ def test_rig_check_sim() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
     assert "rig check" in p.stdout and "battery" in p.stdout
     p = hilbench("rig", "check", str(SIM_RIG), "--json")
-    row, meter = [json.loads(line) for line in p.stdout.splitlines()]
+    rows = {r["instrument"]: r for r in map(json.loads, p.stdout.splitlines())}
+    row, grid, meter = rows["battery"], rows["grid"], rows["grid_meter"]
+    assert grid["identity"].startswith("Chroma ATE,61845,") and grid["settings"]["output"] is False
     assert meter["identity"] == "Eastron SDM630 (unit 1, frequency_hz = 50)" and meter["address"].startswith("modbus-tcp://")
     assert row["identity"].startswith("EA Elektro-Automatik GmbH & Co. KG, PSB 10750-120, ") and row["problem"] is None
     assert row["settings"] == {"voltage_v": 0.0, "source_current_a": 0.0, "sink_current_a": 0.0,
@@ -51,11 +53,17 @@ def test_plain_pyvisa_client_gets_the_real_dialect() -> None:
     server = subprocess.Popen([sys.executable, "-m", "hilbench", "sim", "instruments", str(SIM_RIG), "--json",
                                "--charger-power-w", "11000"], stdout=subprocess.PIPE, text=True)
     try:
-        line = json.loads(server.stdout.readline())  # type: ignore[union-attr]
-        meter = json.loads(server.stdout.readline())  # type: ignore[union-attr]
-        assert meter["instrument"] == "grid_meter" and meter["address"].startswith("modbus-tcp://127.0.0.1:")
-        assert line["instrument"] == "battery" and line["model"] == "ea-psb-10750-120"
+        lines = {x["instrument"]: x for x in (json.loads(server.stdout.readline()) for _ in range(3))}  # type: ignore[union-attr]
+        line, grid, meter = lines["battery"], lines["grid"], lines["grid_meter"]
+        assert meter["address"].startswith("modbus-tcp://127.0.0.1:")
+        assert line["model"] == "ea-psb-10750-120" and grid["model"] == "chroma-61845"
         rm = pyvisa.ResourceManager("@py")
+        # The grid simulator powers the charger: switched on in its own dialect.
+        chroma = rm.open_resource(grid["address"], read_termination="\n", write_termination="\n", timeout=2000)
+        assert chroma.query("*IDN?").startswith("Chroma ATE,61845,")  # type: ignore[attr-defined]
+        for command in ("SYST:REM", "INST:EDIT ALL;:SOUR:VOLT:LEV:IMM:AMPL:AC 230", "SOUR:FREQ 50", "OUTP:STAT ON"):
+            chroma.write(command)  # type: ignore[attr-defined]
+        assert chroma.query("SYST:ERR?") == '0,"No error"'  # type: ignore[attr-defined]
         psb = rm.open_resource(line["address"], read_termination="\n", write_termination="\n", timeout=2000)
         q, w = psb.query, psb.write  # type: ignore[attr-defined]
         assert q("*IDN?").startswith("EA Elektro-Automatik GmbH & Co. KG, PSB 10750-120, ")
@@ -68,6 +76,8 @@ def test_plain_pyvisa_client_gets_the_real_dialect() -> None:
         # The plant's charger pushes 11 kW into the DC link: the supply sinks 27.5 A (negative, as
         # the instrument counts source current positive).
         assert q("MEAS:CURR?") == "-27.50 A" and q("MEAS:POW?") == "-11000.00 W"
+        assert float(chroma.query("FETC:POW:AC?")) == 11000.0  # type: ignore[attr-defined]
+        chroma.close()
         w("FOO:BAR 1")
         w("SOUR:VOLT 9999")
         assert [q("SYST:ERR?") for _ in range(3)] == ['-113,"Undefined header"', '-222,"Data out of range"', '0,"No error"']

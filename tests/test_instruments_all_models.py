@@ -66,6 +66,40 @@ def test_energy_meter_models(tmp_path: Path, model) -> None:  # type: ignore[no-
         assert first.power_w == pytest.approx(7_000.0) and later.import_wh > first.import_wh
 
 
+@pytest.mark.parametrize("model", [m for m in MODELS if m.role == "grid_simulator"], ids=lambda m: m.id)
+def test_grid_simulator_models(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    with Rig.open(rig_for(tmp_path, model.id, "grid_simulator")) as rig:
+        assert rig.sim is not None
+        plant, device, grid = rig.sim.plant, rig.sim.devices["dut"], rig.grid_simulator
+        assert not grid.output_is_on() and grid.measure().voltage_v == (0.0, 0.0, 0.0)
+        grid.set_voltage(230.0)
+        grid.set_frequency(50.0)
+        grid.set_current_limit(0.5 * model.ranges["current_limit_a"][1])
+        grid.output(True)
+        assert grid.output_is_on() and plant.grid.output_on
+        assert grid.settings() == pytest.approx({"voltage_v": 230.0, "frequency_hz": 50.0,
+                                                 "current_limit_a": 0.5 * model.ranges["current_limit_a"][1]})
+        grid.set_voltage(240.0, phase=2)
+        assert plant.grid.voltage_v == pytest.approx((230.0, 240.0, 230.0))
+        plant.charger_power_w = 6_900.0  # the charger draws from the grid
+        m = grid.measure()
+        assert m.voltage_v == pytest.approx((230.0, 240.0, 230.0))
+        assert m.current_a == pytest.approx((10.0, 2300.0 / 240.0, 10.0), rel=1e-3)
+        assert m.total_power_w == pytest.approx(6_900.0, rel=1e-3) and m.frequency_hz == pytest.approx(50.0)
+        plant.charger_power_w = -3_450.0  # V2G: fed back
+        assert grid.measure().total_power_w == pytest.approx(-3_450.0, rel=1e-3)
+        grid.step_frequency(50.5)
+        assert plant.grid.frequency_hz == pytest.approx(50.5)
+        before = len(device.received)
+        with pytest.raises(SetpointRefused):
+            grid.set_voltage(model.ranges["voltage_v"][1] + 1.0, phase=3)
+        with pytest.raises(SetpointRefused):
+            grid.set_frequency(model.ranges["frequency_hz"][0] - 1.0)
+        assert len(device.received) == before
+        grid.output(False)
+        assert not grid.output_is_on() and not plant.grid.output_on
+
+
 def test_every_model_is_exercised() -> None:
-    assert {m.role for m in MODELS} == {"dc_supply", "energy_meter"}
+    assert {m.role for m in MODELS} == {"dc_supply", "energy_meter", "grid_simulator"}
     assert len(MODELS) >= 4

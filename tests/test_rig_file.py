@@ -22,12 +22,21 @@ role = "dc_supply"
 model = "ea-psb-10750-120"
 address = "sim"
 """
+GRID = """
+[instruments.grid]
+role = "grid_simulator"
+model = "chroma-61845"
+address = "sim"
+"""
 
 
 def test_sim_rig_loads() -> None:
     rig = load_rig(ROOT / "rigs" / "sim.toml", require_roles=("dc_supply",))
-    assert rig.simulated and list(rig.instruments) == ["battery", "grid_meter"]
-    assert rig.safe_state_order == ("battery", "grid_meter")
+    assert rig.simulated and list(rig.instruments) == ["battery", "grid", "grid_meter"]
+    assert rig.safe_state_order == ("battery", "grid", "grid_meter")
+    window = rig.limits_of("grid").ranges["frequency_hz"]
+    assert (window.low.value, window.high.value) == (45.0, 55.0)
+    assert window.low.source == "rig sim.toml limits.grid_frequency_min_hz"
     limits = rig.limits_of("battery")
     assert limits.ranges["voltage_v"].high.value == 500.0
     assert limits.ranges["voltage_v"].high.source == "rig sim.toml limits.dc_voltage_max_v"
@@ -44,7 +53,12 @@ def test_lab_example_loads() -> None:
     ("edit", "message"),
     [
         (lambda t: t.replace('model = "ea-psb-10750-120"', 'model = "ea-psb-9999"'), "bad.toml: instruments.battery.model: unknown instrument model 'ea-psb-9999' (models: "),
-        (lambda t: t.replace("500.0", "800.0"), "bad.toml: limits.dc_voltage_max_v: 800 is above the range of battery (ea-psb-10750-120: voltage_v ≤ 750)"),
+        (lambda t: t.replace("500.0", "800.0"), "bad.toml: limits.dc_voltage_max_v: 800 is outside the range of battery (ea-psb-10750-120: 0 ≤ voltage_v ≤ 750)"),
+        (lambda t: t + GRID + "[limits]\n", "bad.toml: not TOML: Cannot declare ('limits',) twice (at line 16"),
+        (lambda t: t.replace("[limits]\n", "[limits]\ngrid_frequency_min_hz = 51.0\ngrid_frequency_max_hz = 49.0\n") + GRID,
+         "bad.toml: limits.grid_frequency_min_hz: 51 must be below limits.grid_frequency_max_hz = 49"),
+        (lambda t: t.replace("[limits]\n", "[limits]\ngrid_frequency_min_hz = 20.0\n") + GRID,
+         "bad.toml: limits.grid_frequency_min_hz: 20 is outside the range of grid (chroma-61845: 30 ≤ frequency_hz ≤ 100)"),
         (lambda t: t.replace('role = "dc_supply"', 'role = "oven"'), "bad.toml: instruments.battery.role: 'oven' is not a role"),
         (lambda t: t.replace('role = "dc_supply"\n', ""), "bad.toml: instruments.battery.role: missing"),
         (lambda t: t.replace("dc_voltage_max_v", "dc_voltage_maximum"), "bad.toml: limits.dc_voltage_maximum: unknown limit"),

@@ -25,7 +25,7 @@ def off_within(plant, seconds: float = 1.0) -> bool:  # type: ignore[no-untyped-
     """The safe state writes without waiting for answers: the instrument shows it within a second."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not plant.dc.output_on:
+        if not (plant.dc.output_on or plant.grid.output_on):
             return True
         time.sleep(0.005)
     return False
@@ -37,7 +37,8 @@ def test_normal_exit_switches_off() -> None:
         device, plant = rig.sim.devices["battery"], rig.sim.plant
         rig.dc_supply.set_voltage(400.0)
         rig.dc_supply.output(True)
-        assert plant.dc.output_on
+        rig.grid_simulator.output(True)
+        assert plant.dc.output_on and plant.grid.output_on
     assert off_within(plant)
     assert device.received[-1].header == "OUTP" and device.received[-1].argument == "OFF"
     assert rig.safe_state_report == []

@@ -15,6 +15,7 @@ from typing import Any
 from hilbench.drivers.dc_supply import DcSupply, ScpiDcSupply
 from hilbench.drivers.log import CommandLog
 from hilbench.drivers.energy_meter import EnergyMeter, ModbusEnergyMeter
+from hilbench.drivers.grid_simulator import GridSimulator, ScpiGridSimulator
 from hilbench.drivers.modbus import ModbusTransport
 from hilbench.drivers.visa import VisaTransport
 from hilbench.errors import ConfigError
@@ -25,6 +26,7 @@ from hilbench.sim.registry import SimulatedInstruments
 DRIVERS: dict[tuple[str, str], type[Any]] = {
     ("dc_supply", "scpi"): ScpiDcSupply,
     ("energy_meter", "modbus"): ModbusEnergyMeter,
+    ("grid_simulator", "scpi"): ScpiGridSimulator,
 }
 #: The safe state must be reached within this time, whatever the instruments do.
 SAFE_STATE_BUDGET_S = 1.0
@@ -141,6 +143,10 @@ class Rig:
     @property
     def energy_meter(self) -> EnergyMeter:
         return self.role("energy_meter")  # type: ignore[no-any-return]
+
+    @property
+    def grid_simulator(self) -> GridSimulator:
+        return self.role("grid_simulator")  # type: ignore[no-any-return]
 
 
 def _raise_system_exit(signum: int, frame: FrameType | None) -> None:

@@ -14,14 +14,24 @@ from hilbench.tomlfile import read_toml
 from hilbench.errors import ModelError, RigError
 from hilbench.sim.scpi_device import FAULTS
 
-#: Rig limit key → (role, quantity, which bound). Every limit is an upper bound on a magnitude.
-LIMIT_KEYS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "dc_voltage_max_v": ("dc_supply", ("voltage_v",)),
-    "dc_current_source_max_a": ("dc_supply", ("source_current_a",)),
-    "dc_current_sink_max_a": ("dc_supply", ("sink_current_a",)),
-    "dc_power_max_w": ("dc_supply", ("source_power_w", "sink_power_w")),
-    "dc_voltage_ramp_max_v_per_s": ("dc_supply", ("voltage_ramp_v_per_s",)),
+#: Rig limit key → (role, quantities, bound): "max" narrows the top of each quantity's range, "min"
+#: the bottom (the grid's voltage and frequency windows).
+LIMIT_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "dc_voltage_max_v": ("dc_supply", ("voltage_v",), "max"),
+    "dc_current_source_max_a": ("dc_supply", ("source_current_a",), "max"),
+    "dc_current_sink_max_a": ("dc_supply", ("sink_current_a",), "max"),
+    "dc_power_max_w": ("dc_supply", ("source_power_w", "sink_power_w"), "max"),
+    "dc_voltage_ramp_max_v_per_s": ("dc_supply", ("voltage_ramp_v_per_s",), "max"),
+    "grid_voltage_min_v": ("grid_simulator", ("voltage_v",), "min"),
+    "grid_voltage_max_v": ("grid_simulator", ("voltage_v",), "max"),
+    "grid_frequency_min_hz": ("grid_simulator", ("frequency_hz",), "min"),
+    "grid_frequency_max_hz": ("grid_simulator", ("frequency_hz",), "max"),
+    "grid_current_max_a": ("grid_simulator", ("current_limit_a",), "max"),
+    "grid_voltage_ramp_max_v_per_s": ("grid_simulator", ("voltage_ramp_v_per_s",), "max"),
+    "grid_frequency_ramp_max_hz_per_s": ("grid_simulator", ("frequency_ramp_hz_per_s",), "max"),
 }
+#: Windows: (min key, max key) pairs whose min must lie below the max.
+WINDOWS = (("grid_voltage_min_v", "grid_voltage_max_v"), ("grid_frequency_min_hz", "grid_frequency_max_hz"))
 RIG_KEYS = {"name", "description", "simulated", "command_log", "safe_state_order"}
 INSTRUMENT_KEYS = {"role", "model", "address", "timeout_s", "sim_faults"}
 
@@ -54,10 +64,11 @@ class RigConfig:
         inst = self.instruments[name]
         limits = Limits.of_ranges(name, inst.model.ranges, f"model {inst.model.id}")
         for key, value in self.limits.items():
-            role, quantities = LIMIT_KEYS[key]
+            role, quantities, bound = LIMIT_KEYS[key]
             if role == inst.role:
+                low, high = (value, None) if bound == "min" else (None, value)
                 for q in quantities:
-                    limits = limits.narrowed(q, None, value, f"rig {self.path.name} limits.{key}")
+                    limits = limits.narrowed(q, low, high, f"rig {self.path.name} limits.{key}")
         return limits
 
 
@@ -137,15 +148,19 @@ def _limits(table: Mapping[str, Any], instruments: Mapping[str, InstrumentConfig
             raise fail(f"limits.{key}", f"unknown limit (known: {', '.join(sorted(LIMIT_KEYS))})")
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
             raise fail(f"limits.{key}", f"must be a number ≥ 0, not {value!r}")
-        role, quantities = LIMIT_KEYS[key]
+        role, quantities, bound = LIMIT_KEYS[key]
         for inst in instruments.values():
             if inst.role != role:
                 continue
             for q in quantities:
-                high = inst.model.ranges.get(q, (0.0, float("inf")))[1]
-                if value > high:
-                    raise fail(f"limits.{key}", f"{value:g} is above the range of {inst.name} ({inst.model.id}: {q} ≤ {high:g})")
+                low, high = inst.model.ranges.get(q, (0.0, float("inf")))
+                if not low <= value <= high:
+                    raise fail(f"limits.{key}", f"{value:g} is outside the range of {inst.name} "
+                                                f"({inst.model.id}: {low:g} ≤ {q} ≤ {high:g})")
         out[key] = float(value)
+    for low_key, high_key in WINDOWS:
+        if low_key in out and high_key in out and not out[low_key] < out[high_key]:
+            raise fail(f"limits.{low_key}", f"{out[low_key]:g} must be below limits.{high_key} = {out[high_key]:g}")
     return out
 
 

@@ -3,13 +3,12 @@ discharges the EV, sinks when it charges it)."""
 
 from __future__ import annotations
 
-import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from hilbench.drivers.ramp import check_ramp, ramp
 from hilbench.drivers.scpi import ScpiInstrument
-from hilbench.errors import SetpointRefused
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,7 @@ class DcSupply(ABC):
         """Moves the voltage setpoint to ``target_v`` at ``rate_v_per_s`` in steps of ``step_s``; the
         rate and every step pass the limit check (a refused step stops the ramp where it is)."""
         self._check_ramp(rate_v_per_s, target_v)
-        if not step_s > 0:
-            raise SetpointRefused(f"{self.name}: a ramp needs a positive step time, not {step_s!r} s")
-        start = self.voltage_setpoint()
-        steps = max(1, math.ceil(abs(target_v - start) / (rate_v_per_s * step_s)))
-        for k in range(1, steps + 1):
-            self.set_voltage(start + (target_v - start) * k / steps)
-            if k < steps:
-                time.sleep(step_s)
+        ramp(self.set_voltage, self.voltage_setpoint(), target_v, rate_v_per_s, step_s, instrument=self.name)
 
     @abstractmethod
     def voltage_setpoint(self) -> float: ...
@@ -110,12 +102,7 @@ class ScpiDcSupply(ScpiInstrument, DcSupply):
         return self.get("voltage_v")
 
     def _check_ramp(self, rate_v_per_s: float, target_v: float) -> None:
-        if not math.isfinite(target_v):
-            self.limits.check("voltage_v", target_v)  # refuses, naming the value
-        if not (isinstance(rate_v_per_s, (int, float)) and rate_v_per_s > 0):
-            raise SetpointRefused(f"{self.name}: a ramp needs a positive rate, not {rate_v_per_s!r} V/s")
-        if "voltage_ramp_v_per_s" in self.limits.ranges:
-            self.limits.check("voltage_ramp_v_per_s", rate_v_per_s)
+        check_ramp(self.limits, "voltage_v", target_v, rate_v_per_s, "voltage_ramp_v_per_s", "V")
 
     def measure(self) -> DcMeasurement:
         v = self.get("measured_voltage_v", self.plausible("voltage_v"))

@@ -4,7 +4,6 @@ and held to the model's range; every request and response goes to the command lo
 from __future__ import annotations
 
 import math
-import re
 import struct
 from urllib.parse import parse_qs, urlparse
 
@@ -13,7 +12,7 @@ from pymodbus.exceptions import ConnectionException, ModbusIOException
 from pymodbus.pdu import ExceptionResponse
 
 from hilbench.drivers.log import CommandLog
-from hilbench.drivers.model import Model, Register
+from hilbench.drivers.model import Model, Register, range_key
 from hilbench.errors import InstrumentDisconnected, InstrumentError, InstrumentReplyError, InstrumentTimeout
 
 _FORMATS = {"float32": ">f", "int32": ">i", "uint32": ">I", "int16": ">h", "uint16": ">H"}
@@ -97,7 +96,7 @@ class ModbusInstrument:
         return value
 
     def plausible(self, quantity: str) -> tuple[float, float]:
-        base = re.sub(r"_l[123]_", "_", quantity).replace("total_", "").replace("import_", "").replace("export_", "")
+        base = range_key(quantity).replace("total_", "").replace("import_", "").replace("export_", "")
         lo, hi = self.model.ranges.get(quantity, self.model.ranges.get(base, (-math.inf, math.inf)))
         m = self.model.readback_margin
         return (lo * m if lo < 0 else lo), hi * m

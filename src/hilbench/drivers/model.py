@@ -26,9 +26,21 @@ ROLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         "get": ("voltage_v", "source_current_a", "sink_current_a", "output", "measured_voltage_v",
                 "measured_current_a", "measured_power_w"),
     },
+    "grid_simulator": {
+        "set": ("voltage_v", "frequency_hz", "current_limit_a", "output_on", "output_off"),
+        "get": ("voltage_v", "frequency_hz", "current_limit_a", "output", "measured_frequency_hz",
+                *(f"measured_{q}_l{k}_{u}" for q, u in (("voltage", "v"), ("current", "a"), ("power", "w"))
+                  for k in (1, 2, 3))),
+    },
 }
 TRANSPORTS = ("scpi", "modbus", "can")
 CURRENT_SIGNS = ("source_positive", "sink_positive")
+
+
+def range_key(quantity: str) -> str:
+    """The quantity whose range bounds ``quantity``: one phase's value shares the all-phase range
+    (``voltage_l2_v`` → ``voltage_v``)."""
+    return re.sub(r"_l[123]_", "_", quantity)
 
 
 def models_dir() -> Path:
@@ -223,7 +235,7 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
             template.format(1.0)
         except (IndexError, KeyError, ValueError) as e:
             raise r.fail(f"scpi.set.{name}", f"{template!r} does not format a number: {e}") from None
-        if "{" in template and name not in ranges:
+        if "{" in template and range_key(name) not in ranges:
             raise r.fail(f"scpi.set.{name}", "takes a value but [ranges] has no range for it")
         sets[name] = template
     gets: dict[str, Query] = {}

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from hilbench.drivers.limits import Limits
 from hilbench.drivers.log import CommandLog
-from hilbench.drivers.model import Model
+from hilbench.drivers.model import Model, range_key
 from hilbench.errors import InstrumentError, InstrumentIdentityError, InstrumentReplyError
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d.+-][^\s]*)?\s*$")
@@ -71,7 +71,7 @@ class ScpiInstrument:
         the error queue. Returns the value sent."""
         if quantity not in self.model.set:
             raise InstrumentError(f"{self.name}: {self.model.id} has no command for {quantity}", instrument=self.name)
-        value = self.limits.check(quantity, value)
+        value = self.limits.check(range_key(quantity), value)
         command = self.model.set[quantity].format(value)
         self.transport.write(command)
         self.check_errors(command)

@@ -43,8 +43,32 @@ class DcSupplyState:
 
 @dataclass
 class GridState:
+    """The AC side of the charger. Without a grid simulator in the rig the charger is on the mains
+    (``output_on`` stays true); a simulated grid simulator starts with its output off."""
+
     voltage_v: tuple[float, float, float] = (230.0, 230.0, 230.0)
     frequency_hz: float = 50.0
+    output_on: bool = True
+    #: RMS current limit per phase of the source feeding the charger (0 = none).
+    current_limit_a: float = 0.0
+
+    def present_voltage_v(self) -> tuple[float, float, float]:
+        return self.voltage_v if self.output_on else (0.0, 0.0, 0.0)
+
+
+@dataclass
+class EvState:
+    """The EV emulator's side of the plug: what the charger sees of the vehicle."""
+
+    #: IEC 61851-1 control pilot state as the EV presents it (A…F).
+    cp_state: str = "A"
+    #: PWM duty the charger puts on the pilot, % (100 = no PWM, 5 = digital communication).
+    cp_duty_percent: float = 100.0
+    #: Proximity resistance between PP and PE, Ω (0 = no plug).
+    pp_resistance_ohm: float = 0.0
+    contactor_closed: bool = False
+    #: Insulation resistance DC+/DC− to PE the emulator presents, Ω (inf = healthy).
+    insulation_ohm: float = float("inf")
 
 
 @dataclass
@@ -56,6 +80,7 @@ class Plant:
     #: Energy into the emulated battery since start, Wh (+ import, − export).
     energy_wh: float = 0.0
     grid: GridState = field(default_factory=GridState)
+    ev: EvState = field(default_factory=EvState)
     #: The charger's grid connection (no losses yet): registers as a meter there counts them.
     ac_import_wh: float = 0.0
     ac_export_wh: float = 0.0
@@ -80,11 +105,18 @@ class Plant:
 
     def ac_power_w(self) -> float:
         """At the charger's grid connection, + = from the grid (towards the EV)."""
+        if not self.grid.output_on:
+            return 0.0
         return self.dc.voltage_v * self.dc.current_a if self.dc.output_on else self.charger_power_w
+
+    def ac_current_a(self) -> tuple[float, float, float]:
+        """RMS current per phase, the power shared evenly (a balanced three-phase charger)."""
+        per_phase = abs(self.ac_power_w()) / 3
+        return tuple(per_phase / u if u > 0 else 0.0 for u in self.grid.present_voltage_v())  # type: ignore[return-value]
 
     def _dc_current(self) -> float:
         d = self.dc
-        if not d.output_on or d.voltage_v <= 0:
+        if not d.output_on or d.voltage_v <= 0 or not self.grid.output_on:
             return 0.0
         i = self.charger_power_w / d.voltage_v
         if i >= 0:

@@ -8,6 +8,7 @@ from typing import Any
 
 from hilbench.drivers.model import Model
 from hilbench.errors import ConfigError
+from hilbench.sim.chroma_61800 import Chroma61800
 from hilbench.sim.ea_psb import EaPsb
 from hilbench.sim.itech_it6000c import ItechIt6000c
 from hilbench.sim.keysight_rp7900 import KeysightRp7900
@@ -32,6 +33,12 @@ def _supply(cls: Any) -> Callable[[Plant, Model, int], ScpiServer]:
     return build
 
 
+def _chroma(plant: Plant, model: Model, port: int) -> ScpiServer:
+    r = model.ranges
+    return ScpiServer(Chroma61800(plant, model=model.name, max_voltage_v=r["voltage_v"][1],
+                                  max_current_a=r["current_limit_a"][1], frequency_range_hz=r["frequency_hz"]), port=port)
+
+
 def _sdm630(plant: Plant, model: Model, port: int) -> ModbusServer:
     return ModbusServer(Sdm630(plant, unit_id=model.modbus.unit_id if model.modbus else 1), port=port)
 
@@ -42,6 +49,7 @@ SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {
     "keysight_rp7900": _supply(KeysightRp7900),
     "itech_it6000c": _supply(ItechIt6000c),
     "sdm630": _sdm630,
+    "chroma_61800": _chroma,
 }
 
 

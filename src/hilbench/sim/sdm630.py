@@ -32,10 +32,10 @@ class Sdm630:
     def values(self) -> dict[int, float]:
         p = self.plant
         p.step()
-        v = p.grid.voltage_v
+        v = p.grid.present_voltage_v()
         total = p.ac_power_w()
         per_phase = total / 3
-        currents = tuple(abs(per_phase) / u if u else 0.0 for u in v)
+        currents = p.ac_current_a()
         out = {
             0x0000: v[0], 0x0002: v[1], 0x0004: v[2],
             0x0006: currents[0], 0x0008: currents[1], 0x000A: currents[2],
