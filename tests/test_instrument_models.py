@@ -20,6 +20,8 @@ def test_shipped_models_load(path: Path) -> None:
 
 PSB = (models_dir() / "ea-psb-10750-120.toml").read_text()
 SDM = (models_dir() / "eastron-sdm630.toml").read_text()
+WT = (models_dir() / "yokogawa-wt5000.toml").read_text()
+CHROMA = (models_dir() / "chroma-61845.toml").read_text()
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,13 @@ SDM = (models_dir() / "eastron-sdm630.toml").read_text()
         ("eastron-sdm630", SDM.replace("total_power_w = 0x0034\n", ""), "modbus.read: the energy_meter role needs total_power_w"),
         ("eastron-sdm630", SDM.replace("{ address = 0x0048, scale = 1000.0 }", "{ address = 0x0048, type = \"float64\" }"), "modbus.read.import_energy_wh.type: 'float64' is not one of"),
         ("eastron-sdm630", SDM.replace('word_order = "big"', 'word_order = "middle"'), "modbus.word_order: 'middle' is not big or little"),
+        ("yokogawa-wt5000", WT.replace('integration_time_s = "TIME"\n', ""), "scpi.numeric.functions: the power_analyzer role needs integration_time_s"),
+        ("yokogawa-wt5000", WT.replace("{function},{element}", "{function},{channel}"), "scpi.numeric.item: ':NUM:NORM:ITEM{index} {function},{channel}' must use {index}, {function} and {element} only"),
+        ("yokogawa-wt5000", WT.replace("elements = [1, 2, 3, 4]", "elements = []"), "scpi.numeric.elements: must be a non-empty list"),
+        ("yokogawa-wt5000", WT.replace('no_data = 9.91e37', 'no_data = "NAN"'), "scpi.numeric.no_data: must be an integer or a number, not 'NAN'"),
+        ("yokogawa-wt5000", WT.replace('states = ["START"', 'states = [1, "START"'), "scpi.get.integration_state.states: must be a list of strings"),
+        ("chroma-61845", CHROMA.replace('frequency_hz = [30.0, 100.0]\n', ""), "scpi.set.frequency_hz: takes a value but [ranges] has no range for it"),
+        ("chroma-61845", CHROMA.replace('measured_power_l3_w = ', 'measured_power_l4_w = '), "scpi.get: the grid_simulator role needs measured_power_l3_w"),
         ("ea-psb-10750-120", PSB.replace("[model]", "[mdoel]"), "mdoel: unknown table"),
     ],
 )

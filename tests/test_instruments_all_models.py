@@ -100,6 +100,25 @@ def test_grid_simulator_models(tmp_path: Path, model) -> None:  # type: ignore[n
         assert not grid.output_is_on() and not plant.grid.output_on
 
 
+@pytest.mark.parametrize("model", [m for m in MODELS if m.role == "power_analyzer"], ids=lambda m: m.id)
+def test_power_analyzer_models(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    with Rig.open(rig_for(tmp_path, model.id, "power_analyzer")) as rig:
+        assert rig.sim is not None
+        plant, analyzer = rig.sim.plant, rig.power_analyzer
+        plant.dc.output_on, plant.dc.voltage_v, plant.dc.sink_current_a = True, 400.0, 20.0
+        plant.set_charger_power(4_000.0)
+        assert set(analyzer.read()) == set(model.numeric.elements)
+        first = analyzer.measure(model.numeric.elements[0])
+        assert (first.voltage_v, first.current_a, first.power_w) == pytest.approx((400.0, 10.0, 4_000.0), rel=1e-3)
+        analyzer.integration_start()
+        time.sleep(0.2)
+        analyzer.integration_stop()
+        assert analyzer.integration_state() == "STOP"
+        assert analyzer.measure(model.numeric.elements[0]).import_wh == pytest.approx(4_000.0 * 0.2 / 3600, rel=0.1)
+        analyzer.integration_reset()
+        assert analyzer.integration_state() == "RESET"
+
+
 def test_every_model_is_exercised() -> None:
-    assert {m.role for m in MODELS} == {"dc_supply", "energy_meter", "grid_simulator"}
+    assert {m.role for m in MODELS} == {"dc_supply", "energy_meter", "grid_simulator", "power_analyzer"}
     assert len(MODELS) >= 4

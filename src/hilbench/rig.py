@@ -14,6 +14,7 @@ from typing import Any
 
 from hilbench.drivers.dc_supply import DcSupply, ScpiDcSupply
 from hilbench.drivers.log import CommandLog
+from hilbench.drivers.power_analyzer import PowerAnalyzer, ScpiPowerAnalyzer
 from hilbench.drivers.energy_meter import EnergyMeter, ModbusEnergyMeter
 from hilbench.drivers.grid_simulator import GridSimulator, ScpiGridSimulator
 from hilbench.drivers.modbus import ModbusTransport
@@ -27,6 +28,7 @@ DRIVERS: dict[tuple[str, str], type[Any]] = {
     ("dc_supply", "scpi"): ScpiDcSupply,
     ("energy_meter", "modbus"): ModbusEnergyMeter,
     ("grid_simulator", "scpi"): ScpiGridSimulator,
+    ("power_analyzer", "scpi"): ScpiPowerAnalyzer,
 }
 #: The safe state must be reached within this time, whatever the instruments do.
 SAFE_STATE_BUDGET_S = 1.0
@@ -147,6 +149,10 @@ class Rig:
     @property
     def grid_simulator(self) -> GridSimulator:
         return self.role("grid_simulator")  # type: ignore[no-any-return]
+
+    @property
+    def power_analyzer(self) -> PowerAnalyzer:
+        return self.role("power_analyzer")  # type: ignore[no-any-return]
 
 
 def _raise_system_exit(signum: int, frame: FrameType | None) -> None:

@@ -32,6 +32,12 @@ ROLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
                 *(f"measured_{q}_l{k}_{u}" for q, u in (("voltage", "v"), ("current", "a"), ("power", "w"))
                   for k in (1, 2, 3))),
     },
+    "power_analyzer": {
+        "set": ("integration_start", "integration_stop", "integration_reset"),
+        "get": ("integration_state",),
+        "numeric": ("voltage_v", "current_a", "power_w", "reactive_power_var", "apparent_power_va", "power_factor",
+                    "frequency_hz", "import_energy_wh", "export_energy_wh", "integration_time_s"),
+    },
 }
 TRANSPORTS = ("scpi", "modbus", "can")
 CURRENT_SIGNS = ("source_positive", "sink_positive")
@@ -64,6 +70,32 @@ class Query:
     confirmed: bool = True
     #: Factor from the instrument's number to the role's (−1 for a sink limit it reports negative).
     scale: float = 1.0
+    #: The replies a state query may give (an integration's START / STOP / RESET …).
+    states: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NumericItem:
+    """One measurement function of an analyzer's numeric list (``URMS``, ``WHP``, …)."""
+
+    function: str
+    scale: float = 1.0
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class NumericList:
+    """How an analyzer reads many values in one query: the list is configured once (item k =
+    function, element), then one query returns every item, comma-separated, in list order."""
+
+    count: str  #: command template taking the number of items, ``{count}``
+    item: str  #: command template with ``{index}``, ``{function}`` and ``{element}``
+    read: str  #: the query returning every item
+    elements: tuple[str, ...]
+    functions: Mapping[str, NumericItem]
+    #: Reply values that are markers, not numbers: no data (→ NaN), and over-range (→ an error).
+    no_data: float | None = None
+    over_range: float | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +148,7 @@ class Model:
     #: The simulated instrument that speaks this model's dialect (``hilbench.sim.registry``).
     simulator: str | None = None
     modbus: ModbusMap | None = None
+    numeric: NumericList | None = None
 
 
 class _Reader:
@@ -173,7 +206,8 @@ def load_model(path: Path | str) -> Model:
             raise r.fail(key, f"unknown table (known: {', '.join(sorted(known))})")
     r.only("model", {"id", "vendor", "name", "role", "transport", "port", "identity", "identity_query", "current_sign",
                       "readback_margin", "manual_public", "simulator"})
-    r.only("scpi", {"setup", "release", "error_query", "no_error", "set", "get"})
+    r.only("scpi", {"setup", "release", "error_query", "no_error", "set", "get", "numeric"})
+    r.only("scpi.numeric", {"count", "item", "read", "elements", "functions", "no_data", "over_range"})
     r.only("modbus", {"unit_id", "word_order", "identity_register", "identity_range", "read"})
     role = r.get("model", "role", str)
     if role not in ROLE_NEEDS:
@@ -244,18 +278,23 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
             spec = {"query": spec}
         if not isinstance(spec, Mapping) or not isinstance(spec.get("query"), str):
             raise r.fail(f"scpi.get.{name}", "must be a query string or a table with 'query'")
-        unknown = set(spec) - {"query", "unit", "on", "off", "confirmed", "scale"}
+        unknown = set(spec) - {"query", "unit", "on", "off", "confirmed", "scale", "states"}
         if unknown:
             raise r.fail(f"scpi.get.{name}", f"unknown keys {sorted(unknown)}")
+        states = spec.get("states", [])
+        if not (isinstance(states, list) and all(isinstance(x, str) for x in states)):
+            raise r.fail(f"scpi.get.{name}.states", f"must be a list of strings, not {states!r}")
         gets[name] = Query(spec["query"], spec.get("unit"), spec.get("on"), spec.get("off"),
-                           bool(spec.get("confirmed", True)), float(spec.get("scale", 1.0)))
+                           bool(spec.get("confirmed", True)), float(spec.get("scale", 1.0)), tuple(states))
     needs = ROLE_NEEDS[role]
     for kind, have in (("set", sets), ("get", gets)):
         missing = [n for n in needs[kind] if n not in have]
         if missing:
             raise r.fail(f"scpi.{kind}", f"the {role} role needs {', '.join(missing)}")
     no_error = r.get("scpi", "no_error", str, default=r"^\s*[+]?0\s*,")
+    numeric = _numeric(r, role) if "numeric" in needs or r.table("scpi.numeric", required=False) else None
     return {
+        "numeric": numeric,
         "setup": tuple(r.get("scpi", "setup", list, default=[])),
         "release": tuple(r.get("scpi", "release", list, default=[])),
         "error_query": r.get("scpi", "error_query", str, default=None),
@@ -263,6 +302,39 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
         "set": sets,
         "get": gets,
     }
+
+
+def _numeric(r: _Reader, role: str) -> NumericList:
+    key = "scpi.numeric"
+    functions: dict[str, NumericItem] = {}
+    for name, spec in r.table(f"{key}.functions").items():
+        if isinstance(spec, str):
+            spec = {"function": spec}
+        if not isinstance(spec, Mapping) or not isinstance(spec.get("function"), str):
+            raise r.fail(f"{key}.functions.{name}", "must be a function name or a table with 'function'")
+        unknown = set(spec) - {"function", "scale", "confirmed"}
+        if unknown:
+            raise r.fail(f"{key}.functions.{name}", f"unknown keys {sorted(unknown)}")
+        functions[name] = NumericItem(spec["function"], float(spec.get("scale", 1.0)), bool(spec.get("confirmed", True)))
+    missing = [n for n in ROLE_NEEDS[role].get("numeric", ()) if n not in functions]
+    if missing:
+        raise r.fail(f"{key}.functions", f"the {role} role needs {', '.join(missing)}")
+    item = r.get(key, "item", str)
+    try:
+        item.format(index=1, function="U", element="1")
+    except (IndexError, KeyError, ValueError) as e:
+        raise r.fail(f"{key}.item", f"{item!r} must use {{index}}, {{function}} and {{element}} only: {e}") from None
+    count = r.get(key, "count", str)
+    try:
+        count.format(count=1)
+    except (IndexError, KeyError, ValueError) as e:
+        raise r.fail(f"{key}.count", f"{count!r} must use {{count}} only: {e}") from None
+    elements = r.get(key, "elements", list)
+    if not elements or not all(isinstance(e, (str, int)) and not isinstance(e, bool) for e in elements):
+        raise r.fail(f"{key}.elements", f"must be a non-empty list of element names, not {elements!r}")
+    markers = {m: r.get(key, m, (int, float), default=None) for m in ("no_data", "over_range")}
+    return NumericList(count, item, r.get(key, "read", str), tuple(str(e) for e in elements), functions,
+                       **{m: float(v) if v is not None else None for m, v in markers.items()})
 
 
 MODBUS_TYPES = ("float32", "int16", "uint16", "int32", "uint32")

@@ -77,8 +77,10 @@ class Plant:
     dc: DcSupplyState = field(default_factory=DcSupplyState)
     #: The charger's power stage: power pushed into the DC link (+ = charging the EV).
     charger_power_w: float = 0.0
-    #: Energy into the emulated battery since start, Wh (+ import, − export).
+    #: Energy into the emulated battery since start, Wh (+ import, − export), and its two directions.
     energy_wh: float = 0.0
+    dc_import_wh: float = 0.0
+    dc_export_wh: float = 0.0
     grid: GridState = field(default_factory=GridState)
     ev: EvState = field(default_factory=EvState)
     #: The charger's grid connection (no losses yet): registers as a meter there counts them.
@@ -96,12 +98,22 @@ class Plant:
             self.dc.current_a = self._dc_current()
             p = self.dc.voltage_v * self.dc.current_a if self.dc.output_on else 0.0
             self.energy_wh += p * dt_h
+            if p >= 0:
+                self.dc_import_wh += p * dt_h
+            else:
+                self.dc_export_wh -= p * dt_h
             self.battery.soc = min(1.0, max(0.0, self.battery.soc + p * dt_h / self.battery.capacity_wh))
             ac = self.ac_power_w()
             if ac >= 0:
                 self.ac_import_wh += ac * dt_h
             else:
                 self.ac_export_wh -= ac * dt_h
+
+    def set_charger_power(self, power_w: float) -> None:
+        """Changes the charger's power at this instant: the time before it is counted at the old one."""
+        with self.lock:
+            self.step()
+            self.charger_power_w = power_w
 
     def ac_power_w(self) -> float:
         """At the charger's grid connection, + = from the grid (towards the EV)."""

@@ -15,6 +15,7 @@ from hilbench.sim.keysight_rp7900 import KeysightRp7900
 from hilbench.sim.plant import Plant
 from hilbench.sim.scpi_server import ScpiServer
 from hilbench.sim.sdm630 import ModbusServer, Sdm630
+from hilbench.sim.yokogawa_wt import YokogawaWt
 
 
 def _psb(plant: Plant, model: Model, port: int) -> ScpiServer:
@@ -39,6 +40,12 @@ def _chroma(plant: Plant, model: Model, port: int) -> ScpiServer:
                                   max_current_a=r["current_limit_a"][1], frequency_range_hz=r["frequency_hz"]), port=port)
 
 
+def _yokogawa(plant: Plant, model: Model, port: int) -> ScpiServer:
+    elements = len(model.numeric.elements) if model.numeric else 4
+    return ScpiServer(YokogawaWt(plant, model=model.name, elements=elements,
+                                 max_current_a=model.ranges["current_a"][1]), port=port)
+
+
 def _sdm630(plant: Plant, model: Model, port: int) -> ModbusServer:
     return ModbusServer(Sdm630(plant, unit_id=model.modbus.unit_id if model.modbus else 1), port=port)
 
@@ -50,6 +57,7 @@ SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {
     "itech_it6000c": _supply(ItechIt6000c),
     "sdm630": _sdm630,
     "chroma_61800": _chroma,
+    "yokogawa_wt": _yokogawa,
 }
 
 

@@ -41,6 +41,8 @@ class ScpiDevice:
         self.errors: deque[tuple[int, str]] = deque(maxlen=20)
         self.received: list[Received] = []
         self.faults: set[str] = set()
+        #: The header being handled (for handlers of numbered headers such as ``ITEM<n>``).
+        self.header = ""
         self.lock = threading.RLock()
         self.on("*IDN?", lambda _: "Simulated Instruments Inc., OTHER-MODEL, 0, 0" if "wrong_identity" in self.faults
                 else self.identity)
@@ -77,6 +79,7 @@ class ScpiDevice:
                     continue
                 if not header.endswith("?"):
                     self.received.append(Received(header.upper(), argument))
+                self.header = header
                 try:
                     reply = handler(argument)
                 except ScpiCommandError as e:
