@@ -53,7 +53,9 @@ def test_plain_pyvisa_client_gets_the_real_dialect() -> None:
     server = subprocess.Popen([sys.executable, "-m", "hilbench", "sim", "instruments", str(SIM_RIG), "--json",
                                "--charger-power-w", "11000"], stdout=subprocess.PIPE, text=True)
     try:
-        lines = {x["instrument"]: x for x in (json.loads(server.stdout.readline()) for _ in range(3))}  # type: ignore[union-attr]
+        lines = {x["instrument"]: x for x in (json.loads(server.stdout.readline()) for _ in range(5))}  # type: ignore[union-attr]
+        assert lines["ev"]["address"].startswith("can://virtual/") and "this process only" in lines["ev"]["note"]
+        assert lines["analyzer"]["model"] == "yokogawa-wt5000"
         line, grid, meter = lines["battery"], lines["grid"], lines["grid_meter"]
         assert meter["address"].startswith("modbus-tcp://127.0.0.1:")
         assert line["model"] == "ea-psb-10750-120" and grid["model"] == "chroma-61845"

@@ -22,6 +22,7 @@ PSB = (models_dir() / "ea-psb-10750-120.toml").read_text()
 SDM = (models_dir() / "eastron-sdm630.toml").read_text()
 WT = (models_dir() / "yokogawa-wt5000.toml").read_text()
 CHROMA = (models_dir() / "chroma-61845.toml").read_text()
+EVE = (models_dir() / "hilbench-can-ev-emulator.toml").read_text()
 
 
 @pytest.mark.parametrize(
@@ -45,6 +46,13 @@ CHROMA = (models_dir() / "chroma-61845.toml").read_text()
         ("yokogawa-wt5000", WT.replace("elements = [1, 2, 3, 4]", "elements = []"), "scpi.numeric.elements: must be a non-empty list"),
         ("yokogawa-wt5000", WT.replace('no_data = 9.91e37', 'no_data = "NAN"'), "scpi.numeric.no_data: must be an integer or a number, not 'NAN'"),
         ("yokogawa-wt5000", WT.replace('states = ["START"', 'states = [1, "START"'), "scpi.get.integration_state.states: must be a list of strings"),
+        ("hilbench-can-ev-emulator", EVE.replace('dbc = "hilbench-ev-emulator.dbc"', 'dbc = "missing.dbc"'), "can.dbc: missing.dbc does not exist next to hilbench-can-ev-emulator.toml"),
+        ("hilbench-can-ev-emulator", EVE.replace('dbc = "hilbench-ev-emulator.dbc"', 'dbc = "hilbench-can-ev-emulator.toml"'), "can.dbc: hilbench-can-ev-emulator.toml is not a valid DBC file"),
+        ("hilbench-can-ev-emulator", EVE.replace('cp_voltage_v = "EMU_Status.CpVoltage"', 'cp_voltage_v = "EMU_Status.PilotVoltage"'), "can.get.cp_voltage_v: EMU_Status of hilbench-ev-emulator.dbc has no signal 'PilotVoltage'"),
+        ("hilbench-can-ev-emulator", EVE.replace('contactor = "EMU_Control.ContactorCmd"', 'contactor = "EMU_Status.ContactorClosed"'), "can.set.contactor: is in EMU_Status; every set signal must be in EMU_Control"),
+        ("hilbench-can-ev-emulator", EVE.replace('ev_frames = ["EV_100", "EV_102"]', 'ev_frames = ["EV_100", "EV_103"]'), "can.ev_frames: 'EV_103' is not a message of hilbench-ev-emulator.dbc"),
+        ("hilbench-can-ev-emulator", EVE.replace('fault = "EMU_Status.Fault"\n', ""), "can.get: the ev_emulator role needs fault"),
+        ("hilbench-can-ev-emulator", EVE.replace("fw={FwMajor}", "fw={Firmware}"), "can.identity_format: uses a field EMU_Ident does not have"),
         ("chroma-61845", CHROMA.replace('frequency_hz = [30.0, 100.0]\n', ""), "scpi.set.frequency_hz: takes a value but [ranges] has no range for it"),
         ("chroma-61845", CHROMA.replace('measured_power_l3_w = ', 'measured_power_l4_w = '), "scpi.get: the grid_simulator role needs measured_power_l3_w"),
         ("ea-psb-10750-120", PSB.replace("[model]", "[mdoel]"), "mdoel: unknown table"),
@@ -53,6 +61,8 @@ CHROMA = (models_dir() / "chroma-61845.toml").read_text()
 def test_bad_models(tmp_path: Path, name: str, text: str, message: str) -> None:
     path = tmp_path / f"{name}.toml"
     path.write_text(text)
+    for dbc in models_dir().glob("*.dbc"):  # a CAN model's DBC lies next to it
+        (tmp_path / dbc.name).write_text(dbc.read_text())
     with pytest.raises(ModelError) as e:
         load_model(path)
     assert str(e.value).startswith(f"{name}.toml: {message}"), str(e.value)

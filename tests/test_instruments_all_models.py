@@ -119,6 +119,25 @@ def test_power_analyzer_models(tmp_path: Path, model) -> None:  # type: ignore[n
         assert analyzer.integration_state() == "RESET"
 
 
+@pytest.mark.parametrize("model", [m for m in MODELS if m.role == "ev_emulator"], ids=lambda m: m.id)
+def test_ev_emulator_models(tmp_path: Path, model) -> None:  # type: ignore[no-untyped-def]
+    with Rig.open(rig_for(tmp_path, model.id, "ev_emulator")) as rig:
+        assert rig.sim is not None
+        ev, plant = rig.ev_emulator, rig.sim.plant
+        for state in "ABCDEF":
+            assert ev.set_cp_state(state).cp_state == state == plant.ev.cp_state
+        assert ev.set_proximity(1_500.0).pp_resistance_ohm == 1_500.0
+        assert ev.set_insulation_fault(50_000.0).insulation_ohm == 50_000.0
+        assert ev.set_contactor(True).contactor_closed and ev.output_is_on()
+        for frame in model.can.ev_frames:
+            ev.set_ev_frame(frame)
+        time.sleep(3 * model.can.period_s)
+        assert set(plant.ev.can_frames) == set(model.can.ev_frames)
+        for frame in model.can.charger_frames[-1:]:  # the plant's charger sends its status frame
+            assert ev.charger_frame(frame)
+    assert not plant.ev.contactor_closed and plant.ev.cp_state == "B"  # the safe state
+
+
 def test_every_model_is_exercised() -> None:
-    assert {m.role for m in MODELS} == {"dc_supply", "energy_meter", "grid_simulator", "power_analyzer"}
+    assert {m.role for m in MODELS} == {"dc_supply", "energy_meter", "grid_simulator", "power_analyzer", "ev_emulator"}
     assert len(MODELS) >= 4

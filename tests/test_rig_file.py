@@ -32,8 +32,8 @@ address = "sim"
 
 def test_sim_rig_loads() -> None:
     rig = load_rig(ROOT / "rigs" / "sim.toml", require_roles=("dc_supply",))
-    assert rig.simulated and list(rig.instruments) == ["battery", "grid", "grid_meter", "analyzer"]
-    assert rig.safe_state_order == ("battery", "grid", "grid_meter", "analyzer")
+    assert rig.simulated and list(rig.instruments) == ["battery", "grid", "ev", "grid_meter", "analyzer"]
+    assert rig.safe_state_order == ("battery", "grid", "ev", "grid_meter", "analyzer")
     window = rig.limits_of("grid").ranges["frequency_hz"]
     assert (window.low.value, window.high.value) == (45.0, 55.0)
     assert window.low.source == "rig sim.toml limits.grid_frequency_min_hz"

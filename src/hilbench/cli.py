@@ -149,10 +149,14 @@ def sim_instruments(
         err_console.print(f"[red]error:[/] {e}", highlight=False)
         raise typer.Exit(2) from None
     for name, model in models.items():
+        address = sims.address(name)
+        # python-can's virtual bus joins buses of one process only (a Linux vcan would be shared).
+        note = "python-can virtual bus: reachable from this process only" if address.startswith("can://virtual/") else None
         if as_json:
-            print(json.dumps({"instrument": name, "model": model.id, "address": sims.address(name)}), flush=True)
+            print(json.dumps({"instrument": name, "model": model.id, "address": address} | ({"note": note} if note else {})),
+                  flush=True)
         else:
-            console.print(f"{name:>12}  {model.id:<24} {sims.address(name)}", highlight=False)
+            console.print(f"{name:>12}  {model.id:<24} {address}" + (f"  ({note})" if note else ""), highlight=False)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -13,6 +13,8 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from hilbench.drivers.dc_supply import DcSupply, ScpiDcSupply
+from hilbench.drivers.can_bus import CanTransport
+from hilbench.drivers.ev_emulator import CanEvEmulator, EvEmulator
 from hilbench.drivers.log import CommandLog
 from hilbench.drivers.power_analyzer import PowerAnalyzer, ScpiPowerAnalyzer
 from hilbench.drivers.energy_meter import EnergyMeter, ModbusEnergyMeter
@@ -29,6 +31,7 @@ DRIVERS: dict[tuple[str, str], type[Any]] = {
     ("energy_meter", "modbus"): ModbusEnergyMeter,
     ("grid_simulator", "scpi"): ScpiGridSimulator,
     ("power_analyzer", "scpi"): ScpiPowerAnalyzer,
+    ("ev_emulator", "can"): CanEvEmulator,
 }
 #: The safe state must be reached within this time, whatever the instruments do.
 SAFE_STATE_BUDGET_S = 1.0
@@ -90,6 +93,11 @@ class Rig:
             unit = inst.model.modbus.unit_id if inst.model.modbus else 1
             driver = driver_class(inst.name, inst.model,
                                   ModbusTransport(address, name=inst.name, log=self.log, unit_id=unit, timeout_s=inst.timeout_s))
+        elif inst.model.transport == "can":
+            assert inst.model.can is not None
+            bus = CanTransport(address, name=inst.name, log=self.log, db=inst.model.can.db,
+                               bitrate=inst.model.can.bitrate, timeout_s=inst.timeout_s)
+            driver = driver_class(inst.name, inst.model, bus, self.config.limits_of(inst.name))
         else:
             transport = VisaTransport(address, name=inst.name, log=self.log, timeout_s=inst.timeout_s)
             driver = driver_class(inst.name, inst.model, transport, self.config.limits_of(inst.name))
@@ -149,6 +157,10 @@ class Rig:
     @property
     def grid_simulator(self) -> GridSimulator:
         return self.role("grid_simulator")  # type: ignore[no-any-return]
+
+    @property
+    def ev_emulator(self) -> EvEmulator:
+        return self.role("ev_emulator")  # type: ignore[no-any-return]
 
     @property
     def power_analyzer(self) -> PowerAnalyzer:

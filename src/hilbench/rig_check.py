@@ -21,7 +21,7 @@ class Row:
     model: str
     address: str
     identity: str = ""
-    settings: dict[str, float | bool] = field(default_factory=dict)
+    settings: dict[str, float | bool | str] = field(default_factory=dict)
     problem: str | None = None
 
 
@@ -56,7 +56,12 @@ def print_rows(rows: list[Row], console: Console) -> None:
         table.add_column(column, overflow="fold")
     for r in rows:
         status = f"[red]{r.problem}[/]" if r.problem else r.identity
-        settings = ", ".join(f"{k}={v:g}" if not isinstance(v, bool) else f"{k}={'on' if v else 'off'}"
-                             for k, v in r.settings.items())
+        settings = ", ".join(f"{k}={_setting(v)}" for k, v in r.settings.items())
         table.add_row(r.name, r.role, r.model, r.address, status, settings)
     console.print(table)
+
+
+def _setting(value: float | bool | str) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return value if isinstance(value, str) else f"{value:g}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hilbench.drivers.can_model import CanMap, load_can_map
 from hilbench.tomlfile import read_toml
 from hilbench.errors import ModelError
 
@@ -32,6 +33,7 @@ ROLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
                 *(f"measured_{q}_l{k}_{u}" for q, u in (("voltage", "v"), ("current", "a"), ("power", "w"))
                   for k in (1, 2, 3))),
     },
+    "ev_emulator": {},  # its CAN signals: hilbench.drivers.can_model.CAN_ROLE_NEEDS
     "power_analyzer": {
         "set": ("integration_start", "integration_stop", "integration_reset"),
         "get": ("integration_state",),
@@ -149,6 +151,7 @@ class Model:
     simulator: str | None = None
     modbus: ModbusMap | None = None
     numeric: NumericList | None = None
+    can: CanMap | None = None
 
 
 class _Reader:
@@ -252,6 +255,8 @@ def load_model(path: Path | str) -> Model:
     )
     if transport == "modbus":
         model = dataclasses.replace(model, modbus=_modbus(r, role))
+    if transport == "can":
+        model = dataclasses.replace(model, can=load_can_map(path, r.table("can"), r.fail))
     return model
 
 

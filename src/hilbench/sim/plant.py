@@ -69,6 +69,12 @@ class EvState:
     contactor_closed: bool = False
     #: Insulation resistance DC+/DC− to PE the emulator presents, Ω (inf = healthy).
     insulation_ohm: float = float("inf")
+    #: The vehicle's CAN frames as the charger last received them (message name → signals).
+    can_frames: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def pilot_voltage_v(self) -> float:
+        """The pilot's positive plateau for the state the EV presents (IEC 61851-1 nominal values)."""
+        return {"A": 12.0, "B": 9.0, "C": 6.0, "D": 3.0, "E": 0.0, "F": -12.0}[self.cp_state]
 
 
 @dataclass

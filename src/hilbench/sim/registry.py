@@ -8,6 +8,7 @@ from typing import Any
 
 from hilbench.drivers.model import Model
 from hilbench.errors import ConfigError
+from hilbench.sim.can_ev_emulator import CanEvEmulator
 from hilbench.sim.chroma_61800 import Chroma61800
 from hilbench.sim.ea_psb import EaPsb
 from hilbench.sim.itech_it6000c import ItechIt6000c
@@ -46,6 +47,11 @@ def _yokogawa(plant: Plant, model: Model, port: int) -> ScpiServer:
                                  max_current_a=model.ranges["current_a"][1]), port=port)
 
 
+def _can_ev_emulator(plant: Plant, model: Model, port: int) -> CanEvEmulator:
+    assert model.can is not None
+    return CanEvEmulator(plant, model.can.dbc, period_s=model.can.period_s)
+
+
 def _sdm630(plant: Plant, model: Model, port: int) -> ModbusServer:
     return ModbusServer(Sdm630(plant, unit_id=model.modbus.unit_id if model.modbus else 1), port=port)
 
@@ -58,6 +64,7 @@ SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {
     "sdm630": _sdm630,
     "chroma_61800": _chroma,
     "yokogawa_wt": _yokogawa,
+    "can_ev_emulator": _can_ev_emulator,
 }
 
 
