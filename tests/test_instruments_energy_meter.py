@@ -21,7 +21,8 @@ from hilbench.errors import (
     InstrumentTimeout,
 )
 from hilbench.sim.plant import Plant
-from hilbench.sim.sdm630 import ModbusServer, Sdm630
+from hilbench.sim.modbus_server import ModbusServer
+from hilbench.sim.sdm630 import Sdm630
 
 MODEL = find_model("eastron-sdm630")
 

@@ -13,6 +13,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from hilbench.drivers.dc_supply import DcSupply, ScpiDcSupply
+from hilbench.drivers.dc_supply_modbus import ModbusDcSupply
 from hilbench.drivers.can_bus import CanTransport
 from hilbench.drivers.ev_emulator import CanEvEmulator, EvEmulator
 from hilbench.drivers.log import CommandLog
@@ -28,6 +29,7 @@ from hilbench.sim.registry import SimulatedInstruments
 #: (role, transport) → driver class.
 DRIVERS: dict[tuple[str, str], type[Any]] = {
     ("dc_supply", "scpi"): ScpiDcSupply,
+    ("dc_supply", "modbus"): ModbusDcSupply,
     ("energy_meter", "modbus"): ModbusEnergyMeter,
     ("grid_simulator", "scpi"): ScpiGridSimulator,
     ("power_analyzer", "scpi"): ScpiPowerAnalyzer,
@@ -92,7 +94,8 @@ class Rig:
         if inst.model.transport == "modbus":
             unit = inst.model.modbus.unit_id if inst.model.modbus else 1
             driver = driver_class(inst.name, inst.model,
-                                  ModbusTransport(address, name=inst.name, log=self.log, unit_id=unit, timeout_s=inst.timeout_s))
+                                  ModbusTransport(address, name=inst.name, log=self.log, unit_id=unit, timeout_s=inst.timeout_s),
+                                  self.config.limits_of(inst.name))
         elif inst.model.transport == "can":
             assert inst.model.can is not None
             bus = CanTransport(address, name=inst.name, log=self.log, db=inst.model.can.db,

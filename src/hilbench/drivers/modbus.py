@@ -3,16 +3,21 @@ and held to the model's range; every request and response goes to the command lo
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 import struct
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusIOException
 from pymodbus.pdu import ExceptionResponse
 
+from hilbench.drivers.limits import Limits
 from hilbench.drivers.log import CommandLog
-from hilbench.drivers.model import Model, Register, range_key
+from hilbench.drivers.modbus_model import Register
+from hilbench.drivers.model import Model, range_key
 from hilbench.errors import InstrumentDisconnected, InstrumentError, InstrumentReplyError, InstrumentTimeout
 
 _FORMATS = {"float32": ">f", "int32": ">i", "uint32": ">I", "int16": ">h", "uint16": ">H"}
@@ -48,12 +53,38 @@ class ModbusTransport:
         log.add(name, "note", f"opened {address}")
 
     def read(self, reg: Register) -> list[int]:
-        request = f"read {reg.table} {reg.address:#06x}×{reg.count} unit {self.unit_id}"
+        """Reads are idempotent: retried once on a fresh connection."""
+        fn = self._client.read_input_registers if reg.table == "input" else self._client.read_holding_registers
+        rr = self._exchange(f"read {reg.table} {reg.address:#06x}×{reg.count} unit {self.unit_id}",
+                            lambda: fn(reg.address, count=reg.count, device_id=self.unit_id), retry=True)
+        self.log.add(self.name, "rx", " ".join(f"{r:04x}" for r in rr.registers))
+        return list(rr.registers)
+
+    def read_text(self, address: int, count: int = 20) -> str:
+        """ASCII text in ``count`` holding registers, two characters each, high byte first."""
+        rr = self._exchange(f"read holding {address:#06x}×{count} unit {self.unit_id}",
+                            lambda: self._client.read_holding_registers(address, count=count, device_id=self.unit_id),
+                            retry=True)
+        raw = b"".join(r.to_bytes(2, "big") for r in rr.registers)
+        text = raw.split(b"\0", 1)[0].decode("ascii", "replace").strip()
+        self.log.add(self.name, "rx", repr(text))
+        return text
+
+    def write(self, reg: Register, raw: int) -> None:
+        """One holding register (FC6). Not retried: a write that may have arrived is not repeated."""
+        self._exchange(f"write holding {reg.address:#06x} = {raw} unit {self.unit_id}",
+                       lambda: self._client.write_register(reg.address, raw, device_id=self.unit_id), retry=False)
+
+    def write_coil(self, address: int, on: bool) -> None:
+        """One coil (FC5: 0xFF00 on, 0x0000 off)."""
+        self._exchange(f"write coil {address:#06x} = {'ON' if on else 'OFF'} unit {self.unit_id}",
+                       lambda: self._client.write_coil(address, on, device_id=self.unit_id), retry=False)
+
+    def _exchange(self, request: str, call: Any, *, retry: bool) -> Any:
         self.log.add(self.name, "tx", request)
-        for attempt in (1, 2):
+        for attempt in (1, 2) if retry else (1,):
             try:
-                fn = self._client.read_input_registers if reg.table == "input" else self._client.read_holding_registers
-                rr = fn(reg.address, count=reg.count, device_id=self.unit_id)
+                rr = call()
             except ModbusIOException as e:
                 error: InstrumentError = InstrumentTimeout(f"{self.name}: no answer to {request}: {e}", instrument=self.name,
                                                            command=request)
@@ -65,10 +96,9 @@ class ModbusTransport:
                     self.log.add(self.name, "error", f"{request}: {rr}")
                     raise InstrumentReplyError(f"{self.name}: {request} answered {rr}", instrument=self.name,
                                                command=request, reply=str(rr))
-                self.log.add(self.name, "rx", " ".join(f"{r:04x}" for r in rr.registers))
-                return list(rr.registers)
+                return rr
             self.log.add(self.name, "error", str(error))
-            if attempt == 1:
+            if attempt == 1 and retry:
                 self._client.close()
                 self._client.connect()
         raise error
@@ -81,19 +111,34 @@ class ModbusTransport:
 class ModbusInstrument:
     """The model-driven core of Modbus role drivers."""
 
-    def __init__(self, name: str, model: Model, transport: ModbusTransport) -> None:
+    def __init__(self, name: str, model: Model, transport: ModbusTransport, limits: Limits | None = None) -> None:
         assert model.modbus is not None
         self.name, self.model, self.transport, self.map = name, model, transport, model.modbus
+        self.limits = limits or Limits.of_ranges(name, model.ranges, f"model {model.id}")
 
-    def read(self, quantity: str) -> float:
+    def read(self, quantity: str, plausible: tuple[float, float] | None = None,
+             state: Mapping[str, int] | None = None) -> float:
+        """A register's value in the role's unit, held to ``plausible`` (by default the model's
+        range); a sign given by a state bit is applied (``state`` holds raw registers already read)."""
         reg = self.map.read[quantity]
         value = decode(self.transport.read(reg), reg, self.map.word_order)
-        lo, hi = self.plausible(quantity)
+        if reg.negative_when is not None:
+            source, _, bit = reg.negative_when.partition(".")
+            raw = (state or {}).get(source)
+            if raw is None:
+                raw = self.read_raw(source)
+            value = -value if raw >> int(bit) & 1 else value
+        lo, hi = plausible if plausible is not None else self.plausible(quantity)
         if not (math.isfinite(value) and lo <= value <= hi):
             message = f"{self.name}: {quantity} at {reg.address:#06x} read {value:g}, outside the plausible [{lo:g}, {hi:g}] of {self.model.id}"
             self.transport.log.add(self.name, "error", message)
             raise InstrumentReplyError(message, instrument=self.name, command=f"read {reg.address:#06x}", reply=str(value))
         return value
+
+    def read_raw(self, quantity: str) -> int:
+        """An integer register as it is (a state word)."""
+        reg = self.map.read[quantity]
+        return int(decode(self.transport.read(reg), dataclasses.replace(reg, scale=1.0), self.map.word_order))
 
     def plausible(self, quantity: str) -> tuple[float, float]:
         base = range_key(quantity).replace("total_", "").replace("import_", "").replace("export_", "")

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from hilbench.drivers.can_model import CanMap, load_can_map
+from hilbench.drivers.model_reader import Reader
+from hilbench.drivers.modbus_model import ModbusMap, load_modbus_map
 from hilbench.tomlfile import read_toml
 from hilbench.errors import ModelError
 
 #: What each role needs from a SCPI model: setpoint templates and queries.
 ROLE_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "energy_meter": {
-        "read": ("voltage_l1_v", "voltage_l2_v", "voltage_l3_v", "current_l1_a", "current_l2_a", "current_l3_a",
-                 "total_power_w", "frequency_hz", "import_energy_wh", "export_energy_wh"),
-    },
+    "energy_meter": {},  # its registers: hilbench.drivers.modbus_model.MODBUS_NEEDS
     "dc_supply": {
         "set": ("voltage_v", "source_current_a", "sink_current_a", "output_on", "output_off"),
         "get": ("voltage_v", "source_current_a", "sink_current_a", "output", "measured_voltage_v",
@@ -101,31 +100,6 @@ class NumericList:
 
 
 @dataclass(frozen=True)
-class Register:
-    """A Modbus value: where it is, how it is encoded, and the factor to the quantity's unit."""
-
-    address: int
-    table: str = "input"  #: "input" (FC4) or "holding" (FC3)
-    type: str = "float32"  #: float32 | int16 | uint16 | int32 | uint32
-    scale: float = 1.0
-    confirmed: bool = True
-
-    @property
-    def count(self) -> int:
-        return 2 if self.type in ("float32", "int32", "uint32") else 1
-
-
-@dataclass(frozen=True)
-class ModbusMap:
-    unit_id: int = 1
-    word_order: str = "big"
-    read: Mapping[str, Register] = field(default_factory=dict)
-    #: A read that proves the device is the model: the quantity and its plausible range.
-    identity_register: str = ""
-    identity_range: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass(frozen=True)
 class Model:
     id: str
     vendor: str
@@ -154,55 +128,10 @@ class Model:
     can: CanMap | None = None
 
 
-class _Reader:
-    """Typed access to the TOML tree; every mistake names file and key."""
-
-    def __init__(self, path: Path, data: Mapping[str, Any]) -> None:
-        self.path, self.data = path, data
-
-    def fail(self, key: str, why: str) -> ModelError:
-        return ModelError(f"{self.path.name}: {key}: {why}")
-
-    def table(self, key: str, *, required: bool = True) -> Mapping[str, Any]:
-        node: Any = self.data
-        for part in key.split("."):
-            node = node.get(part) if isinstance(node, Mapping) else None
-            if node is None:
-                if required:
-                    raise self.fail(key, "missing")
-                return {}
-        if not isinstance(node, Mapping):
-            raise self.fail(key, f"must be a table, not {type(node).__name__}")
-        return node
-
-    def only(self, table: str, keys: set[str]) -> None:
-        """Refuses keys the format does not have (a typo must not pass silently)."""
-        for key in self.table(table, required=False):
-            if key not in keys:
-                raise self.fail(f"{table}.{key}", f"unknown key (known: {', '.join(sorted(keys))})")
-
-    def get(self, table: str, key: str, kind: type | tuple[type, ...], *, default: Any = ..., ) -> Any:
-        node = self.table(table, required=default is ...)
-        if key not in node:
-            if default is ...:
-                raise self.fail(f"{table}.{key}", "missing")
-            return default
-        value = node[key]
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-            raise self.fail(f"{table}.{key}", f"must be {_kind(kind)}, not {value!r}")
-        return value
-
-
-def _kind(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list"}
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(names.get(k, k.__name__) for k in kinds)
-
-
 def load_model(path: Path | str) -> Model:
     path = Path(path)
     data = read_toml(path, ModelError)
-    r = _Reader(path, data)
+    r = Reader(path, data)
     known = {"model", "ranges", "scpi", "modbus", "can"}
     for key in data:
         if key not in known:
@@ -211,7 +140,6 @@ def load_model(path: Path | str) -> Model:
                       "readback_margin", "manual_public", "simulator"})
     r.only("scpi", {"setup", "release", "error_query", "no_error", "set", "get", "numeric"})
     r.only("scpi.numeric", {"count", "item", "read", "elements", "functions", "no_data", "over_range"})
-    r.only("modbus", {"unit_id", "word_order", "identity_register", "identity_range", "read"})
     role = r.get("model", "role", str)
     if role not in ROLE_NEEDS:
         raise r.fail("model.role", f"{role!r} is not a role (roles: {', '.join(ROLE_NEEDS)})")
@@ -254,13 +182,13 @@ def load_model(path: Path | str) -> Model:
         **(_scpi(r, role, ranges) if transport == "scpi" else {}),
     )
     if transport == "modbus":
-        model = dataclasses.replace(model, modbus=_modbus(r, role))
+        model = dataclasses.replace(model, modbus=load_modbus_map(r, role))
     if transport == "can":
         model = dataclasses.replace(model, can=load_can_map(path, r.table("can"), r.fail))
     return model
 
 
-def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
+def _scpi(r: Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> dict[str, Any]:
     sets: dict[str, str] = {}
     for name, template in r.table("scpi.set").items():
         if isinstance(template, Mapping):
@@ -309,7 +237,7 @@ def _scpi(r: _Reader, role: str, ranges: Mapping[str, tuple[float, float]]) -> d
     }
 
 
-def _numeric(r: _Reader, role: str) -> NumericList:
+def _numeric(r: Reader, role: str) -> NumericList:
     key = "scpi.numeric"
     functions: dict[str, NumericItem] = {}
     for name, spec in r.table(f"{key}.functions").items():
@@ -340,44 +268,6 @@ def _numeric(r: _Reader, role: str) -> NumericList:
     markers = {m: r.get(key, m, (int, float), default=None) for m in ("no_data", "over_range")}
     return NumericList(count, item, r.get(key, "read", str), tuple(str(e) for e in elements), functions,
                        **{m: float(v) if v is not None else None for m, v in markers.items()})
-
-
-MODBUS_TYPES = ("float32", "int16", "uint16", "int32", "uint32")
-
-
-def _modbus(r: _Reader, role: str) -> ModbusMap:
-    reads: dict[str, Register] = {}
-    for name, spec in r.table("modbus.read").items():
-        key = f"modbus.read.{name}"
-        if isinstance(spec, int) and not isinstance(spec, bool):
-            spec = {"address": spec}
-        if not isinstance(spec, Mapping) or not isinstance(spec.get("address"), int):
-            raise r.fail(key, "must be an address or a table with 'address'")
-        unknown = set(spec) - {"address", "table", "type", "scale", "confirmed"}
-        if unknown:
-            raise r.fail(key, f"unknown keys {sorted(unknown)}")
-        reg = Register(spec["address"], spec.get("table", "input"), spec.get("type", "float32"),
-                       float(spec.get("scale", 1.0)), bool(spec.get("confirmed", True)))
-        if reg.table not in ("input", "holding"):
-            raise r.fail(f"{key}.table", f"{reg.table!r} is not input or holding")
-        if reg.type not in MODBUS_TYPES:
-            raise r.fail(f"{key}.type", f"{reg.type!r} is not one of {', '.join(MODBUS_TYPES)}")
-        if not 0 <= reg.address <= 0xFFFF:
-            raise r.fail(f"{key}.address", f"{reg.address} is not a Modbus address (0..65535)")
-        reads[name] = reg
-    missing = [n for n in ROLE_NEEDS[role].get("read", ()) if n not in reads]
-    if missing:
-        raise r.fail("modbus.read", f"the {role} role needs {', '.join(missing)}")
-    ident = r.get("modbus", "identity_register", str)
-    if ident not in reads:
-        raise r.fail("modbus.identity_register", f"{ident!r} is not in [modbus.read]")
-    bounds = r.get("modbus", "identity_range", list)
-    if len(bounds) != 2 or not bounds[0] < bounds[1]:
-        raise r.fail("modbus.identity_range", f"must be [min, max], not {bounds!r}")
-    order = r.get("modbus", "word_order", str, default="big")
-    if order not in ("big", "little"):
-        raise r.fail("modbus.word_order", f"{order!r} is not big or little")
-    return ModbusMap(r.get("modbus", "unit_id", int, default=1), order, reads, ident, (float(bounds[0]), float(bounds[1])))
 
 
 def find_model(model_id: str) -> Model:

@@ -11,11 +11,13 @@ from hilbench.errors import ConfigError
 from hilbench.sim.can_ev_emulator import CanEvEmulator
 from hilbench.sim.chroma_61800 import Chroma61800
 from hilbench.sim.ea_psb import EaPsb
+from hilbench.sim.ea_psb_modbus import EaPsbModbus
 from hilbench.sim.itech_it6000c import ItechIt6000c
 from hilbench.sim.keysight_rp7900 import KeysightRp7900
 from hilbench.sim.plant import Plant
 from hilbench.sim.scpi_server import ScpiServer
-from hilbench.sim.sdm630 import ModbusServer, Sdm630
+from hilbench.sim.modbus_server import ModbusServer
+from hilbench.sim.sdm630 import Sdm630
 from hilbench.sim.yokogawa_wt import YokogawaWt
 
 
@@ -52,6 +54,13 @@ def _can_ev_emulator(plant: Plant, model: Model, port: int) -> CanEvEmulator:
     return CanEvEmulator(plant, model.can.dbc, period_s=model.can.period_s)
 
 
+def _psb_modbus(plant: Plant, model: Model, port: int) -> ModbusServer:
+    r = model.ranges
+    device = EaPsbModbus(plant, model=model.name, nominal_v=r["voltage_v"][1], nominal_a=r["source_current_a"][1],
+                         nominal_w=r["source_power_w"][1], unit_id=model.modbus.unit_id if model.modbus else 1)
+    return ModbusServer(device, port=port)
+
+
 def _sdm630(plant: Plant, model: Model, port: int) -> ModbusServer:
     return ModbusServer(Sdm630(plant, unit_id=model.modbus.unit_id if model.modbus else 1), port=port)
 
@@ -65,6 +74,7 @@ SIMULATORS: dict[str, Callable[[Plant, Model, int], Any]] = {
     "chroma_61800": _chroma,
     "yokogawa_wt": _yokogawa,
     "can_ev_emulator": _can_ev_emulator,
+    "ea_psb_modbus": _psb_modbus,
 }
 
 

@@ -9,7 +9,6 @@ import struct
 import threading
 
 from pymodbus.constants import ExcCodes
-from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import DataType, SimData, SimDevice
 
 from hilbench.sim.plant import Plant
@@ -73,49 +72,3 @@ class Sdm630:
         holding = [SimData(0, count=0x50, values=0, datatype=DataType.REGISTERS)]
         bits = [SimData(0, count=1, values=False, datatype=DataType.BITS)]
         return SimDevice(id=self.unit_id, simdata=(bits, bits, holding, blocks), action=self.action)
-
-
-class ModbusServer:
-    """A simulated Modbus TCP device on a background thread."""
-
-    def __init__(self, meter: Sdm630, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.device, self.host, self.port = meter, host, port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="sim-modbus", daemon=True)
-        self._server: ModbusTcpServer | None = None
-
-    @property
-    def address(self) -> str:
-        return f"modbus-tcp://{self.host}:{self.port}"
-
-    def start(self) -> ModbusServer:
-        import socket
-
-        if self.port == 0:  # pymodbus needs a concrete port: take a free one
-            with socket.socket() as s:
-                s.bind((self.host, 0))
-                self.port = s.getsockname()[1]
-        self._thread.start()
-
-        async def serve() -> ModbusTcpServer:
-            server = ModbusTcpServer(context=self.device.device(), address=(self.host, self.port))
-            asyncio.ensure_future(server.serve_forever())
-            for _ in range(100):
-                if server.is_active():
-                    break
-                await asyncio.sleep(0.01)
-            return server
-
-        self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(5)
-        return self
-
-    def drop_clients(self) -> None:
-        server = self._server
-        if server is not None:
-            asyncio.run_coroutine_threadsafe(server.shutdown(), self._loop).result(5)
-            self._server = None
-
-    def stop(self) -> None:
-        self.drop_clients()
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
