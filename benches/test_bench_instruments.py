@@ -60,6 +60,25 @@ def test_modbus_full_measurement(benchmark, rig) -> None:  # type: ignore[no-unt
     benchmark(rig.energy_meter.measure)
 
 
+@pytest.mark.benchmark(group="instrument round trip")
+def test_analyzer_numeric_list(benchmark, rig) -> None:  # type: ignore[no-untyped-def]
+    record(benchmark, rig.power_analyzer.read, "WT5000 numeric list (40 items, one query)")
+
+
+@pytest.mark.benchmark(group="instrument round trip")
+def test_can_command_confirmed_by_echo(benchmark, rig) -> None:  # type: ignore[no-untyped-def]
+    record(benchmark, lambda: rig.ev_emulator.set_cp_state("B"), "CAN control frame + status echo (virtual bus)")
+
+
+@pytest.mark.benchmark(group="instrument round trip")
+def test_modbus_setpoint_with_readback(benchmark, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("psb") / "psb.toml"
+    path.write_text('[rig]\nsimulated = true\n[instruments.battery]\nrole = "dc_supply"\n'
+                    'model = "ea-psb-10750-120-modbus"\naddress = "sim"\n')
+    with Rig.open(path) as r:
+        record(benchmark, lambda: r.dc_supply.set_voltage(400.0), "Modbus TCP setpoint (FC6) + read back")
+
+
 @pytest.mark.benchmark(group="plant")
 def test_plant_step(benchmark) -> None:  # type: ignore[no-untyped-def]
     plant = Plant()

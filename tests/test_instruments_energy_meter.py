@@ -99,9 +99,31 @@ def test_wrong_identity(meter) -> None:  # type: ignore[no-untyped-def]
         driver.identify()
 
 
+def test_rtu_frames_through_a_gateway() -> None:
+    """The same meter behind an RS485-to-TCP gateway: RTU frames (CRC, no MBAP header) on TCP."""
+    plant = Plant()
+    plant.charger_power_w = 3_000.0
+    server = ModbusServer(Sdm630(plant), rtu=True).start()
+    try:
+        assert server.address.startswith("modbus-rtu-tcp://127.0.0.1:")
+        log = CommandLog()
+        driver = ModbusEnergyMeter("grid_meter", MODEL, ModbusTransport(server.address, name="grid_meter", log=log,
+                                                                        unit_id=1, timeout_s=1.0))
+        assert driver.identify().startswith("Eastron SDM630")
+        assert driver.measure().power_w == pytest.approx(3_000.0)
+        driver.transport.close()
+    finally:
+        server.stop()
+
+
 def test_bad_addresses() -> None:
     with pytest.raises(InstrumentError, match="is not a Modbus TCP address"):
         parse_address("tcp://127.0.0.1:502")
     assert parse_address("modbus-tcp://10.0.0.5:5020?unit=3") == ("10.0.0.5", 5020, 3)
+    for bad, why in (("modbus-rtu://", "no serial device"), ("modbus-rtu:///dev/ttyS0?parity=X", "parity 'X' is not N, E or O"),
+                     ("modbus-tcp://10.0.0.5:502?unit=1&speed=9", "unknown parameters \\['speed'\\]"),
+                     ("modbus-rtu:///dev/ttyS0?baudrate=fast", "invalid literal")):
+        with pytest.raises(InstrumentError, match=f"is not a Modbus address \\({why}"):
+            ModbusTransport(bad, name="m", log=CommandLog(), unit_id=1)
     with pytest.raises(InstrumentDisconnected, match="cannot connect to modbus-tcp://127.0.0.1:1"):
         ModbusTransport("modbus-tcp://127.0.0.1:1", name="m", log=CommandLog(), unit_id=1, timeout_s=0.2)

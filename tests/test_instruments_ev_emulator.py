@@ -23,6 +23,7 @@ from hilbench.errors import (
     SetpointRefused,
 )
 from hilbench.rig import Rig
+from tests.instrument_checks import assert_failure_logged
 
 ROOT = Path(__file__).parent.parent
 EV_RIG = """
@@ -124,9 +125,7 @@ def test_faults_are_typed_errors(rig: Rig, fault: str, error: type, message: str
     rig.sim.devices["ev"].faults.add(fault)
     with pytest.raises(error, match=message):
         rig.ev_emulator.set_cp_state("B")
-    log = rig.log.of("ev")
-    last_tx = max(k for k, x in enumerate(log) if x.direction == "tx")
-    assert any(x.direction == "error" for x in log[last_tx:])
+    assert_failure_logged(rig.log.of("ev"))
 
 
 def test_wrong_identity(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 from hilbench.drivers.grid_simulator import ScpiGridSimulator
 from hilbench.errors import InstrumentDisconnected, InstrumentReplyError, InstrumentTimeout, SetpointRefused
 from hilbench.rig import Rig
+from tests.instrument_checks import assert_failure_logged
 
 SIM_RIG = Path(__file__).parent.parent / "rigs" / "sim.toml"
 
@@ -99,6 +100,4 @@ def test_faults_are_typed_errors(rig: Rig, fault: str, error: type, message: str
     with pytest.raises(error, match=message.replace("?", r"\?").replace("(", r"\(")) as e:
         grid.measure()
     assert e.value.instrument == "grid"  # type: ignore[attr-defined]
-    log = rig.log.of("grid")
-    last_tx = max(k for k, x in enumerate(log) if x.direction == "tx")
-    assert any(x.direction == "error" for x in log[last_tx:])  # the failed exchange is in the log
+    assert_failure_logged(rig.log.of("grid"))

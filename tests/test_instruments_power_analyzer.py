@@ -14,6 +14,7 @@ import pytest
 
 from hilbench.errors import InstrumentDisconnected, InstrumentError, InstrumentReplyError, InstrumentTimeout
 from hilbench.rig import Rig
+from tests.instrument_checks import assert_failure_logged
 
 SIM_RIG = Path(__file__).parent.parent / "rigs" / "sim.toml"
 
@@ -113,6 +114,4 @@ def test_faults_are_typed_errors(rig: Rig, fault: str, error: type, message: str
         rig.sim.servers["analyzer"].drop_clients()
     with pytest.raises(error, match=message):
         rig.power_analyzer.read()
-    log = rig.log.of("analyzer")
-    last_tx = max(k for k, x in enumerate(log) if x.direction == "tx")
-    assert any(x.direction == "error" for x in log[last_tx:])
+    assert_failure_logged(rig.log.of("analyzer"))

@@ -47,6 +47,15 @@ def test_sim_rig_loads() -> None:
 def test_lab_example_loads() -> None:
     rig = load_rig(ROOT / "rigs" / "lab-example.toml")
     assert not rig.simulated and rig.instruments["battery"].address.startswith("TCPIP0::")
+    assert {i.role for i in rig.instruments.values()} == {"dc_supply", "grid_simulator", "ev_emulator", "energy_meter",
+                                                          "power_analyzer"}
+
+
+def test_a_shipped_rig_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no rigs/ here: "sim" is the package's own
+    assert load_rig("sim").path.parent.name == "rigs" and load_rig("sim").name == "sim"
+    with pytest.raises(RigError, match="nosuch: cannot read"):
+        load_rig("nosuch")
 
 
 @pytest.mark.parametrize(

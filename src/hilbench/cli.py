@@ -102,7 +102,7 @@ def verify(
 
 
 @rig_app.command("check")
-def rig_check(rig: Annotated[Path, typer.Argument(help="rig file, e.g. rigs/sim.toml")],
+def rig_check(rig: Annotated[Path, typer.Argument(help="rig file (e.g. rigs/sim.toml) or a shipped rig's name (sim)")],
               as_json: Annotated[bool, typer.Option("--json", help="one JSON line per instrument")] = False) -> None:
     """Connect to every instrument, check identity and read back settings; exit 1 on any problem."""
     from hilbench.rig_check import check_rig, print_rows

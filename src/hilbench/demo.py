@@ -1,6 +1,7 @@
 """`make demo`: the bench CSMS and an emulated station on loopback under Security Profile 3
 (mutual TLS, generated PKI): boot, status, authorize, a charging transaction with meter values,
-a SetChargingProfile from the CSMS during the transaction; prints a summary and the trace path."""
+a SetChargingProfile from the CSMS during the transaction; prints a summary and the trace path. Then
+the instrument half (``demo_rig``) on the embedded simulated rig."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hilbench import pki as pki_mod
+from hilbench.demo_rig import CHARGE_W, DISCHARGE_W, run_rig_demo
 from hilbench.ocpp.csms import Csms
 from hilbench.ocpp.station import Station
 from hilbench.ocpp.trace import read_trace
@@ -68,4 +70,17 @@ def main(out: Path, console: Console | None = None) -> int:
     console.print(table)
     console.print(f"trace: {summary['trace']}", soft_wrap=True, highlight=False)
     console.print(f"PKI:   {summary['pki']}", soft_wrap=True, highlight=False)
-    return 0 if summary["violations"] == 0 and summary["boot"] == "Accepted" else 1
+    physical = run_rig_demo()
+    rig = Table(title="the same setpoints on the simulated rig (rigs/sim.toml; the plant's charger stage stands in for the DUT)")
+    rig.add_column("step")
+    rig.add_column("result")
+    for name, identity in physical.identities.items():
+        rig.add_row(f"instrument {name}", identity)
+    rig.add_row("charge, analyzer DC element", f"{physical.charge_dc_w:+.0f} W (charger stage at {CHARGE_W:+.0f} W)")
+    rig.add_row("discharge, analyzer DC element", f"{physical.discharge_dc_w:+.0f} W (CSMS setpoint {DISCHARGE_W:+.0f} W)")
+    rig.add_row("analyzer energy, DC", f"import {physical.dc_import_wh:.2f} Wh, export {physical.dc_export_wh:.2f} Wh")
+    rig.add_row("meter registers, grid", f"import {physical.meter_import_wh:.2f} Wh, export {physical.meter_export_wh:.2f} Wh")
+    rig.add_row("every output off after the rig closed", "yes" if physical.all_off else "[red]NO[/]")
+    console.print(rig)
+    ok = summary["violations"] == 0 and summary["boot"] == "Accepted" and physical.ok
+    return 0 if ok else 1

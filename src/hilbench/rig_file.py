@@ -72,8 +72,22 @@ class RigConfig:
         return limits
 
 
-def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigConfig:
+def rigs_dir() -> Path:
+    """The shipped rig files (``rigs/`` at the top of the checkout points here)."""
+    return Path(__file__).resolve().parent / "rigs"
+
+
+def find_rig(path: Path | str) -> Path:
+    """A rig file's path, or the name of a shipped rig (``sim`` → the package's ``rigs/sim.toml``)."""
     path = Path(path)
+    shipped = rigs_dir() / f"{path.name}.toml"
+    if not path.exists() and path.suffix == "" and path.parent == Path(".") and shipped.is_file():
+        return shipped
+    return path
+
+
+def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigConfig:
+    path = find_rig(path)
     where = path.name
 
     def fail(key: str, why: str) -> RigError:

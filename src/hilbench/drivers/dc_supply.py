@@ -7,6 +7,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from hilbench.drivers.limits import Limits
 from hilbench.drivers.ramp import check_ramp, ramp
 from hilbench.drivers.scpi import ScpiInstrument
 
@@ -26,16 +27,23 @@ class DcSupply(ABC):
     """What a test case may ask of a battery emulator, whatever its brand."""
 
     name: str
+    limits: Limits
 
     @abstractmethod
-    def set_voltage(self, voltage_v: float) -> None: ...
+    def setpoint(self, quantity: str, value: float) -> object:
+        """Sends one setpoint after :meth:`Limits.check` (nothing is sent when it is refused)."""
 
-    @abstractmethod
+    def set_voltage(self, voltage_v: float) -> None:
+        self.setpoint("voltage_v", voltage_v)
+
     def set_current_limits(self, *, source_a: float, sink_a: float) -> None:
         """Magnitudes (≥ 0): the most the supply may source (EV discharging) and sink (EV charging)."""
+        self.setpoint("source_current_a", source_a)
+        self.setpoint("sink_current_a", sink_a)
 
-    @abstractmethod
-    def set_power_limits(self, *, source_w: float, sink_w: float) -> None: ...
+    def set_power_limits(self, *, source_w: float, sink_w: float) -> None:
+        self.setpoint("source_power_w", source_w)
+        self.setpoint("sink_power_w", sink_w)
 
     @abstractmethod
     def output(self, on: bool) -> None: ...
@@ -57,15 +65,11 @@ class DcSupply(ABC):
     def ramp_voltage(self, target_v: float, rate_v_per_s: float, *, step_s: float = 0.1) -> None:
         """Moves the voltage setpoint to ``target_v`` at ``rate_v_per_s`` in steps of ``step_s``; the
         rate and every step pass the limit check (a refused step stops the ramp where it is)."""
-        self._check_ramp(rate_v_per_s, target_v)
+        check_ramp(self.limits, "voltage_v", target_v, rate_v_per_s, "voltage_ramp_v_per_s", "V")
         ramp(self.set_voltage, self.voltage_setpoint(), target_v, rate_v_per_s, step_s, instrument=self.name)
 
     @abstractmethod
     def voltage_setpoint(self) -> float: ...
-
-    @abstractmethod
-    def _check_ramp(self, rate_v_per_s: float, target_v: float) -> None:
-        """Refuses a rate beyond the rig's limit and a target that is no number."""
 
 
 class ScpiDcSupply(ScpiInstrument, DcSupply):
@@ -73,16 +77,8 @@ class ScpiDcSupply(ScpiInstrument, DcSupply):
 
     SETTINGS = ("voltage_v", "source_current_a", "sink_current_a", "source_power_w", "sink_power_w")
 
-    def set_voltage(self, voltage_v: float) -> None:
-        self.set("voltage_v", voltage_v)
-
-    def set_current_limits(self, *, source_a: float, sink_a: float) -> None:
-        self.set("source_current_a", source_a)
-        self.set("sink_current_a", sink_a)
-
-    def set_power_limits(self, *, source_w: float, sink_w: float) -> None:
-        self.set("source_power_w", source_w)
-        self.set("sink_power_w", sink_w)
+    def setpoint(self, quantity: str, value: float) -> float:
+        return self.set(quantity, value)
 
     def output(self, on: bool) -> None:
         self.command("output_on" if on else "output_off")
@@ -101,8 +97,6 @@ class ScpiDcSupply(ScpiInstrument, DcSupply):
     def voltage_setpoint(self) -> float:
         return self.get("voltage_v")
 
-    def _check_ramp(self, rate_v_per_s: float, target_v: float) -> None:
-        check_ramp(self.limits, "voltage_v", target_v, rate_v_per_s, "voltage_ramp_v_per_s", "V")
 
     def measure(self) -> DcMeasurement:
         v = self.get("measured_voltage_v", self.plausible("voltage_v"))

@@ -10,7 +10,6 @@ import time
 from hilbench.drivers.dc_supply import DcMeasurement, DcSupply
 from hilbench.drivers.modbus import ModbusInstrument
 from hilbench.drivers.model import range_key
-from hilbench.drivers.ramp import check_ramp
 from hilbench.errors import InstrumentError, InstrumentIdentityError, InstrumentReplyError, SetpointRefused
 
 
@@ -37,7 +36,7 @@ class ModbusDcSupply(ModbusInstrument, DcSupply):
         self.transport.write_coil(self.map.coils["remote"], False)
 
     # -- setpoints -------------------------------------------------------------------------------
-    def _set(self, quantity: str, value: float) -> None:
+    def setpoint(self, quantity: str, value: float) -> float:
         if quantity not in self.map.write:
             raise InstrumentError(f"{self.name}: {self.model.id} has no register for {quantity}", instrument=self.name)
         value = self.limits.check(range_key(quantity), value)
@@ -50,17 +49,7 @@ class ModbusDcSupply(ModbusInstrument, DcSupply):
             back = self.read(quantity)
             if abs(back - value) > reg.scale:  # one raw step of resolution
                 raise self._refused(f"{quantity} was written as {value:g} and reads back {back:g}")
-
-    def set_voltage(self, voltage_v: float) -> None:
-        self._set("voltage_v", voltage_v)
-
-    def set_current_limits(self, *, source_a: float, sink_a: float) -> None:
-        self._set("source_current_a", source_a)
-        self._set("sink_current_a", sink_a)
-
-    def set_power_limits(self, *, source_w: float, sink_w: float) -> None:
-        self._set("source_power_w", source_w)
-        self._set("sink_power_w", sink_w)
+        return value
 
     def output(self, on: bool) -> None:
         self.transport.write_coil(self.map.coils["output"], on)
@@ -79,9 +68,6 @@ class ModbusDcSupply(ModbusInstrument, DcSupply):
 
     def voltage_setpoint(self) -> float:
         return self.read("voltage_v")
-
-    def _check_ramp(self, rate_v_per_s: float, target_v: float) -> None:
-        check_ramp(self.limits, "voltage_v", target_v, rate_v_per_s, "voltage_ramp_v_per_s", "V")
 
     # -- readings --------------------------------------------------------------------------------
     def measure(self) -> DcMeasurement:

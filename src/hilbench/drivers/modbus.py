@@ -10,7 +10,8 @@ import struct
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from pymodbus.client import ModbusTcpClient
+from pymodbus import FramerType
+from pymodbus.client import ModbusBaseSyncClient, ModbusSerialClient, ModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusIOException
 from pymodbus.pdu import ExceptionResponse
 
@@ -23,13 +24,44 @@ from hilbench.errors import InstrumentDisconnected, InstrumentError, InstrumentR
 _FORMATS = {"float32": ">f", "int32": ">i", "uint32": ">I", "int16": ">h", "uint16": ">H"}
 
 
+ADDRESS_FORMS = ("modbus-tcp://host:port?unit=1", "modbus-rtu-tcp://gateway:port?unit=1",
+                 "modbus-rtu:///dev/ttyUSB0?baudrate=9600&parity=N&stopbits=1&unit=1")
+
+
 def parse_address(address: str) -> tuple[str, int, int | None]:
     """``modbus-tcp://host:port[?unit=N]`` → (host, port, unit id or None)."""
     u = urlparse(address)
-    if u.scheme != "modbus-tcp" or not u.hostname:
+    if u.scheme not in ("modbus-tcp", "modbus-rtu-tcp") or not u.hostname:
         raise InstrumentError(f"{address!r} is not a Modbus TCP address (modbus-tcp://host:port?unit=1)")
     unit = parse_qs(u.query).get("unit")
     return u.hostname, u.port or 502, int(unit[0]) if unit else None
+
+
+def client_for(address: str, timeout_s: float) -> tuple[ModbusBaseSyncClient, int | None]:
+    """A pymodbus client for one of :data:`ADDRESS_FORMS`: Modbus TCP, RTU frames through a TCP
+    gateway, or RTU on a serial line. Returns the client and the unit id the address names."""
+    u = urlparse(address)
+    query = {k: v[-1] for k, v in parse_qs(u.query).items()}
+    try:
+        unit = int(query.pop("unit")) if "unit" in query else None
+        if u.scheme == "modbus-rtu":
+            if not u.path:
+                raise ValueError("no serial device")
+            parity = query.pop("parity", "N")
+            if parity not in ("N", "E", "O"):
+                raise ValueError(f"parity {parity!r} is not N, E or O")
+            client: ModbusBaseSyncClient = ModbusSerialClient(
+                u.path, framer=FramerType.RTU, timeout=timeout_s, retries=0, baudrate=int(query.pop("baudrate", 19200)),
+                parity=parity, stopbits=int(query.pop("stopbits", 1)), bytesize=int(query.pop("bytesize", 8)))
+        else:
+            host, port, _ = parse_address(address)
+            framer = FramerType.RTU if u.scheme == "modbus-rtu-tcp" else FramerType.SOCKET
+            client = ModbusTcpClient(host, port=port, framer=framer, timeout=timeout_s, retries=0)
+        if query:
+            raise ValueError(f"unknown parameters {sorted(query)}")
+    except (InstrumentError, ValueError) as e:
+        raise InstrumentError(f"{address!r} is not a Modbus address ({e}; forms: {', '.join(ADDRESS_FORMS)})") from None
+    return client, unit
 
 
 def decode(registers: list[int], reg: Register, word_order: str) -> float:
@@ -39,14 +71,13 @@ def decode(registers: list[int], reg: Register, word_order: str) -> float:
 
 
 class ModbusTransport:
-    """One Modbus TCP connection. Reads are idempotent, so a failed read is retried once on a fresh
+    """One Modbus connection (TCP, RTU through a gateway, or RTU on a serial line). Reads are idempotent, so a failed read is retried once on a fresh
     connection before it is reported."""
 
     def __init__(self, address: str, *, name: str, log: CommandLog, unit_id: int, timeout_s: float = 2.0) -> None:
-        host, port, unit = parse_address(address)
+        self._client, unit = client_for(address, timeout_s)
         self.name, self.log, self.address = name, log, address
         self.unit_id = unit if unit is not None else unit_id
-        self._client = ModbusTcpClient(host, port=port, timeout=timeout_s, retries=0)
         if not self._client.connect():
             log.add(name, "error", f"cannot connect to {address}")
             raise InstrumentDisconnected(f"{name}: cannot connect to {address}", instrument=name)

@@ -51,12 +51,12 @@ def range_key(quantity: str) -> str:
 
 
 def models_dir() -> Path:
-    """``instruments/`` of the checkout (the wheel carries the same folder next to the package)."""
-    here = Path(__file__).resolve()
-    for candidate in (here.parents[3] / "instruments", here.parents[1] / "instruments"):
-        if candidate.is_dir():
-            return candidate
-    raise ModelError(f"no instruments/ folder next to {here.parents[1]}")
+    """The shipped models: ``hilbench/instruments`` in the package (``instruments/`` at the top of
+    the checkout points there, so the wheel carries them too)."""
+    path = Path(__file__).resolve().parents[1] / "instruments"
+    if not path.is_dir():
+        raise ModelError(f"no instrument models at {path}")
+    return path
 
 
 @dataclass(frozen=True)

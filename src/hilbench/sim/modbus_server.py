@@ -7,6 +7,7 @@ import asyncio
 import threading
 from typing import Protocol
 
+from pymodbus import FramerType
 from pymodbus.server import ModbusTcpServer
 from pymodbus.simulator import SimDevice
 
@@ -20,15 +21,16 @@ class ModbusDevice(Protocol):
 class ModbusServer:
     """A simulated Modbus TCP device on a background thread."""
 
-    def __init__(self, device: ModbusDevice, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.device, self.host, self.port = device, host, port
+    def __init__(self, device: ModbusDevice, host: str = "127.0.0.1", port: int = 0, *, rtu: bool = False) -> None:
+        """``rtu``: RTU frames (CRC, no MBAP header) over the TCP connection, as a serial gateway."""
+        self.device, self.host, self.port, self.rtu = device, host, port, rtu
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="sim-modbus", daemon=True)
         self._server: ModbusTcpServer | None = None
 
     @property
     def address(self) -> str:
-        return f"modbus-tcp://{self.host}:{self.port}"
+        return f"{'modbus-rtu-tcp' if self.rtu else 'modbus-tcp'}://{self.host}:{self.port}"
 
     def start(self) -> ModbusServer:
         import socket
@@ -40,7 +42,8 @@ class ModbusServer:
         self._thread.start()
 
         async def serve() -> ModbusTcpServer:
-            server = ModbusTcpServer(context=self.device.device(), address=(self.host, self.port))
+            server = ModbusTcpServer(context=self.device.device(), address=(self.host, self.port),
+                                     framer=FramerType.RTU if self.rtu else FramerType.SOCKET)
             asyncio.ensure_future(server.serve_forever())
             for _ in range(100):
                 if server.is_active():
