@@ -30,7 +30,7 @@ def test_rig_check_sim() -> None:
     assert meter["identity"] == "Eastron SDM630 (unit 1, frequency_hz = 50)" and meter["address"].startswith("modbus-tcp://")
     assert row["identity"].startswith("EA Elektro-Automatik GmbH & Co. KG, PSB 10750-120, ") and row["problem"] is None
     assert row["settings"] == {"voltage_v": 0.0, "source_current_a": 0.0, "sink_current_a": 0.0,
-                               "source_power_w": 0.0, "sink_power_w": 0.0, "output": False}
+                               "source_power_w": 0.0, "sink_power_w": 0.0, "internal_resistance_ohm": 0.0, "output": False}
 
 
 def test_rig_check_wrong_identity(tmp_path: Path) -> None:

@@ -37,16 +37,23 @@ def test_dc_supply_models(tmp_path: Path, model) -> None:  # type: ignore[no-unt
         else:
             with pytest.raises(InstrumentError, match=f"{model.id} has no (command|register) for source_power_w"):
                 supply.set_power_limits(source_w=1.0, sink_w=1.0)
+        if "internal_resistance_ohm" in model.ranges:
+            r_max = model.ranges["internal_resistance_ohm"][1]
+            supply.set_internal_resistance(0.01 * r_max)
+            expected |= {"internal_resistance_ohm": 0.01 * r_max}
         supply.output(True)
         assert supply.output_is_on()
         assert supply.settings() == pytest.approx(expected, rel=1e-4)  # Modbus: 16-bit set values
         # The plant's charger charges the battery with more than the sink limit allows.
         plant.charger_power_w = 0.4 * v_max * 0.5 * i_max
         m = supply.measure()
-        assert m.voltage_v == pytest.approx(0.4 * v_max, rel=1e-4)
+        r = expected.get("internal_resistance_ohm", 0.0)
         assert m.current_a == pytest.approx(0.25 * i_max, rel=1e-3)  # held at the sink limit, + = into the battery
+        assert m.voltage_v == pytest.approx(0.4 * v_max + r * m.current_a, rel=1e-4)
         plant.charger_power_w = -0.4 * v_max * 0.1 * i_max  # V2G within the source limit
-        assert supply.measure().current_a == pytest.approx(-0.1 * i_max, rel=1e-3)
+        m = supply.measure()
+        assert m.power_w == pytest.approx(plant.charger_power_w, rel=1e-3)  # the power the charger draws
+        assert m.current_a == pytest.approx(-0.1 * i_max, rel=1e-3 + r * 0.1 * i_max / (0.4 * v_max))
         before = len(device.received)
         with pytest.raises(SetpointRefused):
             supply.set_voltage(v_max * 1.01)

@@ -51,7 +51,7 @@ def test_identity_and_readback(rig) -> None:  # type: ignore[no-untyped-def]
     supply.output(True)
     assert supply.output_is_on()
     assert supply.settings() == {"voltage_v": 400.0, "source_current_a": 80.0, "sink_current_a": 60.0,
-                                 "source_power_w": 22000.0, "sink_power_w": 11000.0}
+                                 "source_power_w": 22000.0, "sink_power_w": 11000.0, "internal_resistance_ohm": 0.0}
     # What reached the instrument, in its own dialect.
     assert [(r.header, r.argument) for r in device.received] == [
         ("SYST:LOCK", "ON"), ("SOUR:VOLT", "400.00"), ("SOUR:CURR", "80.00"), ("SINK:CURR", "60.00"),
@@ -148,3 +148,33 @@ def test_no_late_reply_after_a_timeout(rig) -> None:  # type: ignore[no-untyped-
     assert supply.get("sink_current_a") == 0.0
     assert supply.get("voltage_v") == 400.0
     assert [e.text for e in log.of("battery") if e.direction == "note"][-2:][0].startswith("closed")
+
+
+def test_internal_resistance_in_uir_mode(rig) -> None:  # type: ignore[no-untyped-def]
+    supply, device, plant, _ = rig
+    supply.set_voltage(400.0)
+    supply.set_current_limits(source_a=50.0, sink_a=50.0)
+    supply.output(True)
+    before = len(device.received)
+    with pytest.raises(SetpointRefused, match=r"internal_resistance_ohm = 11 is above 10 \(model ea-psb-10750-120\)"):
+        supply.set_internal_resistance(11.0)
+    assert len(device.received) == before  # not even the mode change went out
+    supply.set_internal_resistance(0.1)
+    assert [(r.header, r.argument) for r in device.received[before:]] == [("SYST:CONF:MODE", "UIR"), ("SOUR:RES", "0.100")]
+    plant.set_charger_power(8_000.0)  # charging: P = (V + R·I)·I at the terminals
+    m = supply.measure()
+    assert m.voltage_v == pytest.approx(400.0 + 0.1 * m.current_a, abs=0.01) and m.power_w == pytest.approx(8_000.0, abs=1.0)
+    plant.set_charger_power(-8_000.0)  # V2G: the emulated battery's voltage sags
+    m = supply.measure()
+    assert m.current_a < 0 and m.voltage_v == pytest.approx(400.0 + 0.1 * m.current_a, abs=0.01)
+    assert supply.settings()["internal_resistance_ohm"] == 0.1
+
+
+def test_a_model_without_resistance_mode_says_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hilbench.rig import Rig
+
+    path = tmp_path / "k.toml"
+    path.write_text('[rig]\nsimulated = true\n[instruments.battery]\nrole = "dc_supply"\nmodel = "keysight-rp7952a"\naddress = "sim"\n')
+    with Rig.open(path) as r:
+        with pytest.raises(SetpointRefused, match="battery: internal_resistance_ohm has no declared range"):
+            r.dc_supply.set_internal_resistance(0.1)

@@ -45,6 +45,11 @@ class DcSupply(ABC):
         self.setpoint("source_power_w", source_w)
         self.setpoint("sink_power_w", sink_w)
 
+    def set_internal_resistance(self, resistance_ohm: float) -> None:
+        """The emulated battery's internal resistance, where the model has a resistance mode (the
+        terminal voltage then rises by I·R while charging and sags while discharging)."""
+        self.setpoint("internal_resistance_ohm", resistance_ohm)
+
     @abstractmethod
     def output(self, on: bool) -> None: ...
 
@@ -75,10 +80,17 @@ class DcSupply(ABC):
 class ScpiDcSupply(ScpiInstrument, DcSupply):
     """A DC supply whose model speaks SCPI (EA PSB, Keysight RP7900, ITECH IT6000C, …)."""
 
-    SETTINGS = ("voltage_v", "source_current_a", "sink_current_a", "source_power_w", "sink_power_w")
+    SETTINGS = ("voltage_v", "source_current_a", "sink_current_a", "source_power_w", "sink_power_w",
+                "internal_resistance_ohm")
 
     def setpoint(self, quantity: str, value: float) -> float:
         return self.set(quantity, value)
+
+    def set_internal_resistance(self, resistance_ohm: float) -> None:
+        self.limits.check("internal_resistance_ohm", resistance_ohm)  # refused before the mode changes
+        if "resistance_mode" in self.model.set:
+            self.command("resistance_mode")
+        self.set("internal_resistance_ohm", resistance_ohm)
 
     def output(self, on: bool) -> None:
         self.command("output_on" if on else "output_off")

@@ -62,5 +62,12 @@ class ModbusServer:
 
     def stop(self) -> None:
         self.drop_clients()
+
+        async def cancel_pending() -> None:  # a request held by the `mute` fault must not outlive the server
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(cancel_pending(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)

@@ -8,6 +8,7 @@ sources what is drawn (V2G), within its current and power limits.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ class DcSupplyState:
     sink_current_a: float = 0.0
     source_power_w: float = 0.0
     sink_power_w: float = 0.0
+    #: Internal resistance in series with the set voltage (U/I/R mode), Ω; 0 = an ideal source.
+    internal_resistance_ohm: float = 0.0
+    resistance_mode: bool = False
     #: What flows, + = into the supply (the emulated battery charges).
     current_a: float = 0.0
 
@@ -102,7 +106,7 @@ class Plant:
             dt_h = max(0, now - self.last_ns) / 3.6e12
             self.last_ns = now
             self.dc.current_a = self._dc_current()
-            p = self.dc.voltage_v * self.dc.current_a if self.dc.output_on else 0.0
+            p = self.dc_terminal_voltage_v() * self.dc.current_a
             self.energy_wh += p * dt_h
             if p >= 0:
                 self.dc_import_wh += p * dt_h
@@ -115,6 +119,14 @@ class Plant:
             else:
                 self.ac_export_wh -= ac * dt_h
 
+    def dc_terminal_voltage_v(self) -> float:
+        """The voltage at the supply's terminals: the set voltage, plus I·R in U/I/R mode (a battery's
+        voltage rises while it is charged and sags while it is discharged)."""
+        d = self.dc
+        if not d.output_on:
+            return 0.0
+        return d.voltage_v + (d.internal_resistance_ohm * d.current_a if d.resistance_mode else 0.0)
+
     def set_charger_power(self, power_w: float) -> None:
         """Changes the charger's power at this instant: the time before it is counted at the old one."""
         with self.lock:
@@ -125,7 +137,7 @@ class Plant:
         """At the charger's grid connection, + = from the grid (towards the EV)."""
         if not self.grid.output_on:
             return 0.0
-        return self.dc.voltage_v * self.dc.current_a if self.dc.output_on else self.charger_power_w
+        return self.dc_terminal_voltage_v() * self.dc.current_a if self.dc.output_on else self.charger_power_w
 
     def ac_current_a(self) -> tuple[float, float, float]:
         """RMS current per phase, the power shared evenly (a balanced three-phase charger)."""
@@ -136,7 +148,11 @@ class Plant:
         d = self.dc
         if not d.output_on or d.voltage_v <= 0 or not self.grid.output_on:
             return 0.0
-        i = self.charger_power_w / d.voltage_v
+        r = d.internal_resistance_ohm if d.resistance_mode else 0.0
+        if r > 0:  # the charger's power at the terminals: P = (V + R·I)·I
+            i = (-d.voltage_v + math.sqrt(max(0.0, d.voltage_v ** 2 + 4 * r * self.charger_power_w))) / (2 * r)
+        else:
+            i = self.charger_power_w / d.voltage_v
         if i >= 0:
             limit = min(d.sink_current_a, d.sink_power_w / d.voltage_v if d.sink_power_w else d.sink_current_a)
             return min(i, limit)

@@ -24,7 +24,7 @@ from hilbench.sim.yokogawa_wt import YokogawaWt
 def _psb(plant: Plant, model: Model, port: int) -> ScpiServer:
     r = model.ranges
     device = EaPsb(plant, model=model.name, nominal_v=r["voltage_v"][1], nominal_a=r["source_current_a"][1],
-                   nominal_w=r["source_power_w"][1])
+                   nominal_w=r["source_power_w"][1], nominal_r=r.get("internal_resistance_ohm", (0.0, 10.0))[1])
     return ScpiServer(device, port=port)
 
 

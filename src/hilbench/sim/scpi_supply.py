@@ -18,7 +18,7 @@ class Setting:
 
     header: str
     attribute: str
-    unit: str  #: V, A or W: which nominal bounds it
+    unit: str  #: V, A, W or R (Ω): which nominal bounds it
     negative: bool = False  #: the instrument takes and reports this value as ≤ 0 (a sink limit)
 
 
@@ -94,7 +94,7 @@ class ScpiSupply(ScpiDevice):
 
     def _voltage(self) -> float:
         self.plant.step()
-        return self.plant.dc.voltage_v if self.plant.dc.output_on else 0.0
+        return self.plant.dc_terminal_voltage_v()
 
     def _current(self) -> float:
         # Source positive, as these instruments count it: sinking (battery charging) reads negative.
