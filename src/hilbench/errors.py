@@ -165,6 +165,20 @@ class OutgoingFrameError(LocalProtocolError):
         self.errors = cause.errors
 
 
+class ExiDecodeError(RemoteProtocolError):
+    """ISO 15118-20: bytes that do not decode as EXI of the namespace; the message names the root
+    element, the EXI error and the bit range where decoding stopped."""
+
+
+class V2gMessageError(LocalProtocolError):
+    """ISO 15118-20: a message dict that does not fit the schema (the path names the element), or
+    an unknown namespace."""
+
+
+class V2gtpFrameError(RemoteProtocolError):
+    """A V2GTP frame with a wrong header, payload type or length."""
+
+
 class CallErrorReceived(HilbenchError):
     """The peer answered our CALL with a CALLERROR. Not necessarily a protocol violation: a test
     case decides whether this answer is a finding."""

@@ -6,3 +6,4 @@
 pub mod metering;
 pub mod ocmf;
 pub mod ocppj;
+pub mod v2g;

@@ -3,6 +3,8 @@
 
 use hilbench_core::metering::MeteringError;
 use hilbench_core::ocppj::{FrameError, SchemaError, SerializeError};
+use hilbench_core::v2g::v2gtp::FrameError as V2gtpError;
+use hilbench_core::v2g::V2gError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyList, PyType};
@@ -11,6 +13,9 @@ static FRAME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SCHEMA_LOAD_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SERIALIZE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static METERING_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static EXI_DECODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static V2G_MESSAGE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static V2GTP_FRAME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// `hilbench.errors.OcppFrameError(message, code=, errors=, unique_id=, message_type=, action=)`;
 /// `errors` is a list of `{"pointer", "message", "keyword", "code"}` dicts.
@@ -47,6 +52,19 @@ pub fn serialize_error(py: Python<'_>, e: SerializeError) -> PyErr {
 
 pub fn metering_error(py: Python<'_>, e: MeteringError) -> PyErr {
     simple(py, &METERING_ERROR, "MeteringInputError", e.to_string())
+}
+
+/// Bytes that do not decode are the peer's (`ExiDecodeError`); a message dict that does not fit
+/// the schema, or an unknown namespace, is ours (`V2gMessageError`).
+pub fn v2g_error(py: Python<'_>, e: V2gError) -> PyErr {
+    match e {
+        V2gError::Decode { .. } => simple(py, &EXI_DECODE_ERROR, "ExiDecodeError", e.to_string()),
+        _ => simple(py, &V2G_MESSAGE_ERROR, "V2gMessageError", e.to_string()),
+    }
+}
+
+pub fn v2gtp_error(py: Python<'_>, e: V2gtpError) -> PyErr {
+    simple(py, &V2GTP_FRAME_ERROR, "V2gtpFrameError", e.to_string())
 }
 
 fn simple(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, name: &str, message: String) -> PyErr {

@@ -11,6 +11,7 @@ mod frame;
 mod metering;
 mod ocmf;
 mod schemas;
+mod v2g;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -39,5 +40,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ocmf::ocmf_verify_signed_meter_value, m)?)?;
     m.add_function(wrap_pyfunction!(ocmf::ocmf_check_transaction, m)?)?;
     m.add_function(wrap_pyfunction!(ocmf::ocmf_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g::v2g_decode, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g::v2g_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g::v2gtp_split, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g::v2gtp_frame, m)?)?;
     Ok(())
 }

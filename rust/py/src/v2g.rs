@@ -1,0 +1,41 @@
+//! `hilbench._core` ISO 15118-20 functions: the EXI codec with messages as plain dicts in the
+//! schema's names, and V2GTP framing; the work runs with the GIL released.
+
+use hilbench_core::v2g::{self, v2gtp};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use pythonize::{depythonize, pythonize};
+use serde_json::Value;
+
+use crate::errors;
+
+/// `exi` (an EXI body) → `{"<root element>": {...}}`.
+#[pyfunction]
+pub fn v2g_decode<'py>(py: Python<'py>, exi: &[u8], namespace: &str) -> PyResult<Bound<'py, PyAny>> {
+    let value = py.detach(|| v2g::decode(exi, namespace)).map_err(|e| errors::v2g_error(py, e))?;
+    Ok(pythonize(py, &value)?)
+}
+
+/// `{"<root element>": {...}}` → the EXI body.
+#[pyfunction]
+pub fn v2g_encode<'py>(py: Python<'py>, message: &Bound<'py, PyAny>, namespace: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let value: Value = depythonize(message).map_err(|e| {
+        errors::v2g_error(py, v2g::V2gError::Shape { path: String::new(), reason: format!("not a message: {e}") })
+    })?;
+    let exi = py.detach(|| v2g::encode(&value, namespace)).map_err(|e| errors::v2g_error(py, e))?;
+    Ok(PyBytes::new(py, &exi))
+}
+
+/// One complete V2GTP frame → (payload type, payload).
+#[pyfunction]
+pub fn v2gtp_split<'py>(py: Python<'py>, frame: &[u8]) -> PyResult<(u16, Bound<'py, PyBytes>)> {
+    let (payload_type, payload) = v2gtp::split(frame).map_err(|e| errors::v2gtp_error(py, e))?;
+    Ok((payload_type, PyBytes::new(py, payload)))
+}
+
+/// The V2GTP frame of `payload`.
+#[pyfunction]
+pub fn v2gtp_frame<'py>(py: Python<'py>, payload_type: u16, payload: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let frame = v2gtp::frame(payload_type, payload).map_err(|e| errors::v2gtp_error(py, e))?;
+    Ok(PyBytes::new(py, &frame))
+}
