@@ -74,6 +74,53 @@ def document_codes(path: Path, module: str) -> dict[str, int]:
             re.findall(r"impl (\w+) \{\n(?:\s*///[^\n]*\n)*\s*pub const DOCUMENT_CODE: u64 = (\d+);", text)}
 
 
+BLOCK = re.compile(r"^\s*// (\w+) \((\d+)\.\.(\d+|unbounded)\)")
+FACETS = (
+    (re.compile(r"restricted\([^,]+(?:\([^)]*\))?[^,]*, (-?\d+), (-?\d+)\)"), "range"),
+    (re.compile(r"Lengths::exact\((\d+)\)"), "exact"),
+    (re.compile(r"Lengths::max\((\d+)\)"), "max"),
+    (re.compile(r"Lengths::new\((\d+), (\d+)\)"), "new"),
+)
+
+
+def facets(path: Path, module: str, types: dict[str, dict]) -> None:
+    """From each struct's ``encode_body``: per element its occurrences (``// Name (1..3)``) and the
+    facets the encoder enforces (``restricted(v, 0, 100)``, ``Lengths::exact(8)``) — what a
+    generator of valid messages needs."""
+    lines = path.read_text().splitlines()
+    current = None
+    element = None
+    for line in lines:
+        m = re.match(r"^impl (\w+) \{", line)
+        if m:
+            current = types.get(f"{module}::{m.group(1)}")
+            element = None
+            continue
+        if current is None or current["kind"] != "struct":
+            continue
+        if "pub fn decode_body" in line:
+            current = None
+            continue
+        b = BLOCK.match(line)
+        if b:
+            name, low, high = b.groups()
+            element = current.setdefault("elements", {}).setdefault(name, {})
+            element["occurs"] = [int(low), -1 if high == "unbounded" else int(high)]
+            continue
+        v = re.match(r"^\s*(?:super::\w+::)?(\w+)::(\w+)\((?:value|item)\) => \{", line)
+        if v and f"{module}::{v.group(1)}" in types:  # a choice's variant, with facets of its own
+            choice = types[f"{module}::{v.group(1)}"]
+            schema = next((m[1] for m in choice["members"] if m[0] == v.group(2)), None)
+            element = choice.setdefault("elements", {}).setdefault(schema, {}) if schema else None
+            continue
+        if element is not None:
+            for pattern, kind in FACETS:
+                f = pattern.search(line)
+                if f:
+                    values = [int(x) for x in f.groups()]
+                    element[kind] = values
+
+
 def main(crate: Path) -> None:
     types: dict[str, dict] = {}
     for module in MODULES:
@@ -81,6 +128,7 @@ def main(crate: Path) -> None:
         parse(path, module, types)
         for name, code in document_codes(path, module).items():
             types[name]["document_code"] = code
+        facets(path, module, types)
     out = Path(__file__).resolve().parents[1] / "rust" / "core" / "src" / "v2g" / "schema_names.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"crate": crate.name, "types": types}, indent=0, sort_keys=True) + "\n")

@@ -39,3 +39,9 @@ pub fn v2gtp_frame<'py>(py: Python<'py>, payload_type: u16, payload: &[u8]) -> P
     let frame = v2gtp::frame(payload_type, payload).map_err(|e| errors::v2gtp_error(py, e))?;
     Ok(PyBytes::new(py, &frame))
 }
+
+/// The schema table of the codec (types, members, occurrences, facets) as JSON text.
+#[pyfunction]
+pub fn v2g_schema_table() -> &'static str {
+    v2g::names::TABLE_JSON
+}

@@ -47,6 +47,9 @@ const APP_PROTOCOL: &str = r#"{
      ["Res", "supportedAppProtocolRes", "app::SupportedAppProtocolRes"]]}
 }"#;
 
+/// The table as shipped (with each element's occurrences and facets), for generators of messages.
+pub const TABLE_JSON: &str = include_str!("schema_names.json");
+
 pub fn types() -> &'static HashMap<String, TypeDef> {
     static TYPES: OnceLock<HashMap<String, TypeDef>> = OnceLock::new();
     TYPES.get_or_init(|| {

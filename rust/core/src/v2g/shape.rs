@@ -77,7 +77,10 @@ pub fn to_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
                     let (name, content) = enum_to_schema(v, typedef(choice_ty, path)?, path)?;
                     out.insert(name, content.unwrap_or_else(|| Value::Object(Map::new())));
                 } else {
-                    out.insert(schema.clone(), to_schema(v, member_ty, &format!("{path}/{schema}"))?);
+                    let converted = to_schema(v, member_ty, &format!("{path}/{schema}"))?;
+                    if !converted.as_array().is_some_and(Vec::is_empty) {
+                        out.insert(schema.clone(), converted); // an element occurring zero times is absent
+                    }
                 }
             }
             Ok(Value::Object(out))
