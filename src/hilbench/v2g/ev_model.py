@@ -1,0 +1,59 @@
+"""The EV side's physical values, pluggable: the EVCC asks its EV model for its present voltage,
+state of charge, limits, energy requests and what to ask for in each cycle of the charge loop. The
+battery model here is the default; the instruments layer can stand in for it later.
+
+Sign convention (ISO 15118-20 [V2G20-1034/1035]): positive = EVSE → EV (charging), negative =
+EV → EVSE (discharging)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class BatteryEv:
+    capacity_wh: float = 60_000.0
+    soc: float = 0.5
+    ocv_empty_v: float = 330.0
+    ocv_full_v: float = 410.0
+    max_voltage_v: float = 450.0
+    min_voltage_v: float = 300.0
+    max_current_a: float = 125.0
+    max_charge_power_w: float = 11_000.0
+    max_discharge_power_w: float = 11_000.0
+    min_power_w: float = 100.0
+    target_soc: float = 0.8
+    departure_time_s: int = 7200
+    #: BPT sessions: the share of the charge loop spent charging before the EV asks to discharge.
+    charge_share: float = 0.5
+    loop_cycles: int = 10
+
+    def present_voltage_v(self) -> float:
+        return self.ocv_empty_v + (self.ocv_full_v - self.ocv_empty_v) * self.soc
+
+    def present_soc_percent(self) -> int:
+        return round(self.soc * 100)
+
+    def target_energy_wh(self) -> float:
+        return max(0.0, (self.target_soc - self.soc) * self.capacity_wh)
+
+    def max_energy_wh(self) -> float:
+        return (1.0 - self.soc) * self.capacity_wh
+
+    def min_energy_wh(self) -> float:
+        """Negative when the EV may give energy (V2X: it is above what it needs at departure)."""
+        return -self.soc * self.capacity_wh * 0.5
+
+    def charging(self, cycle: int, bpt: bool) -> bool:
+        """Whether the EV wants to charge (True) or discharge (False) in loop cycle ``cycle``."""
+        return not bpt or cycle < self.charge_share * self.loop_cycles
+
+    def target_power_w(self, cycle: int, bpt: bool) -> float:
+        return self.max_charge_power_w if self.charging(cycle, bpt) else -self.max_discharge_power_w
+
+    def target_current_a(self, cycle: int, bpt: bool) -> float:
+        return self.target_power_w(cycle, bpt) / self.present_voltage_v()
+
+    def apply(self, power_w: float, seconds: float) -> None:
+        """Energy through the inlet for ``seconds`` (positive into the battery)."""
+        self.soc = min(1.0, max(0.0, self.soc + power_w * seconds / 3600.0 / self.capacity_wh))

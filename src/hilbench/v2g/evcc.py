@@ -1,0 +1,328 @@
+"""The EV side of an ISO 15118-20 session (sans-I/O): from supportedAppProtocol to SessionStop for
+DC, AC, DC_BPT and AC_BPT, with scheduled or dynamic control. The EV's physical values come from
+its model (``ev_model.BatteryEv`` by default). Every response is checked for the expected type and
+ResponseCode and timed against the standard's limits; a late, wrong or failed answer ends the
+session with a finding."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from hilbench.v2g.engine import Engine
+from hilbench.v2g.ev_model import BatteryEv
+from hilbench.v2g.events import Finding
+from hilbench.v2g.link import NS, Hook
+from hilbench.v2g.sequence import response_of
+from hilbench.v2g.services import CONTROL_MODES, SERVICES
+from hilbench.v2g.timing import Exchange, Limits
+from hilbench.v2g.values import header, number, rational
+
+EVCCID = "WMIV1234567890ABCDEX"
+#: How often the EV repeats a request the SECC answers with EVSEProcessing = Ongoing.
+MAX_ONGOING = 50
+
+
+class Evcc(Engine):
+    def __init__(self, service: str, control: str, *, ev: BatteryEv | None = None, hook: Hook | None = None,
+                 limits: Limits | None = None, evccid: str = EVCCID, clock_s: Callable[[], float] | None = None) -> None:
+        super().__init__(hook=hook, limits=limits)
+        if service not in SERVICES:
+            raise ValueError(f"service {service!r} is not one of {', '.join(SERVICES)}")
+        if control not in CONTROL_MODES:
+            raise ValueError(f"control {control!r} is not scheduled or dynamic")
+        self.service = SERVICES[service]
+        self.control = control
+        self.ev = ev or BatteryEv()
+        self.evccid = evccid
+        self.clock_s = clock_s or (lambda: 1_795_000_000.0)
+        self.cycle = 0
+        self.ongoing = 0
+        self.schedule_tuple_id: int | None = None
+        self.parameter_set_id: int | None = None
+        self.stopping = False
+        self.loop_reports: list[dict[str, float]] = []  #: what the SECC said in each loop cycle
+        self._waiting: Exchange | None = None
+
+    # -- start and requests ----------------------------------------------------------------------
+    def start(self, now_ns: int) -> None:
+        assert self.service is not None
+        ns = self.service.namespace
+        self.request("supportedAppProtocolReq", {"AppProtocol": [
+            {"ProtocolNamespace": ns, "VersionNumberMajor": 1, "VersionNumberMinor": 0, "SchemaID": 1, "Priority": 1}]},
+            now_ns)
+
+    def request(self, name: str, body: dict[str, Any], now_ns: int) -> None:
+        if not name.startswith("supportedAppProtocol"):
+            body = {"Header": header(self.session_id, self.clock_s()), **body}
+        self._waiting = Exchange(name, now_ns, limit_s=self.limits.performance_s(name))
+        self.send(name, body, now_ns)
+
+    def own_deadline_ns(self) -> int | None:
+        if self._waiting is None or self.ended is not None:
+            return None
+        return self._waiting.request_ns + int(self.limits.response_timeout_s(self._waiting.request) * NS)
+
+    def on_timer(self, now_ns: int) -> None:
+        deadline = self.own_deadline_ns()
+        if deadline is not None and now_ns >= deadline and self._waiting is not None:
+            request = self._waiting.request
+            self.timing.exchanges.append(self._waiting)
+            self._waiting = None
+            self._end(False, f"no {response_of(request)} within {self.limits.response_timeout_s(request)} s "
+                             f"(V2G_EVCC_Msg_Timeout)", Finding("timeout", f"{request} unanswered"))
+
+    # -- responses -------------------------------------------------------------------------------
+    def on_message(self, name: str, body: dict[str, Any], now_ns: int) -> None:
+        waiting = self._waiting
+        code = body.get("ResponseCode", "OK")
+        if str(code).startswith("FAILED") or code == "Failed_NoNegotiation":  # to what was sent, whatever a hook made of it
+            if waiting is not None:
+                waiting.response, waiting.response_ns = name, now_ns
+                self.timing.exchanges.append(waiting)
+            self._waiting = None
+            self._end(False, f"{name}: {code}", Finding("response_code", f"{name} answered {code}"))
+            return
+        if waiting is None or name != response_of(waiting.request):
+            expected = response_of(waiting.request) if waiting else "nothing"
+            self._end(False, f"received {name}, expected {expected}", Finding("sequence", f"unexpected {name}"))
+            return
+        waiting.response, waiting.response_ns = name, now_ns
+        self.timing.exchanges.append(waiting)
+        self._waiting = None
+        if name != "supportedAppProtocolRes" and body.get("Header", {}).get("SessionID") not in (self.session_id, None) \
+                and name != "SessionSetupRes":
+            self._end(False, f"{name} carries session id {body['Header']['SessionID']}, not {self.session_id}",
+                      Finding("session_id", "wrong session id"))
+            return
+        handler = getattr(self, "_" + name.replace("_", "").lower(), None)
+        if handler is None:
+            self._end(False, f"no handling for {name}")
+            return
+        handler(body, now_ns)
+
+    def _supportedappprotocolres(self, body: dict[str, Any], now: int) -> None:
+        self.request("SessionSetupReq", {"EVCCID": self.evccid}, now)
+
+    def _sessionsetupres(self, body: dict[str, Any], now: int) -> None:
+        self.session_id = body["Header"]["SessionID"]
+        self.request("AuthorizationSetupReq", {}, now)
+
+    def _authorizationsetupres(self, body: dict[str, Any], now: int) -> None:
+        if "EIM" not in body.get("AuthorizationServices", []):
+            self._end(False, "the SECC offers no EIM authorization")
+            return
+        self.request("AuthorizationReq", {"SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now)
+
+    def _authorizationres(self, body: dict[str, Any], now: int) -> None:
+        if self._ongoing(body, "AuthorizationReq", {"SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now):
+            return
+        self.request("ServiceDiscoveryReq", {}, now)
+
+    def _servicediscoveryres(self, body: dict[str, Any], now: int) -> None:
+        offered = [s["ServiceID"] for s in body["EnergyTransferServiceList"]["Service"]]
+        assert self.service is not None
+        if self.service.service_id not in offered:
+            self._end(False, f"the SECC does not offer {self.service.name} (offers {offered})")
+            return
+        self.request("ServiceDetailReq", {"ServiceID": self.service.service_id}, now)
+
+    def _servicedetailres(self, body: dict[str, Any], now: int) -> None:
+        wanted = CONTROL_MODES[self.control]
+        for parameter_set in body["ServiceParameterList"]["ParameterSet"]:
+            values = {p["Name"]: p.get("intValue") for p in parameter_set["Parameter"]}
+            if values.get("ControlMode") == wanted:
+                self.parameter_set_id = parameter_set["ParameterSetID"]
+                break
+        else:
+            self._end(False, f"no parameter set with ControlMode {wanted} ({self.control})")
+            return
+        assert self.service is not None
+        self.request("ServiceSelectionReq", {"SelectedEnergyTransferService": {
+            "ServiceID": self.service.service_id, "ParameterSetID": self.parameter_set_id}}, now)
+
+    def _serviceselectionres(self, body: dict[str, Any], now: int) -> None:
+        assert self.service is not None
+        ev, bpt = self.ev, self.service.bpt
+        if self.service.dc:
+            mode = {"EVMaximumChargePower": rational(ev.max_charge_power_w), "EVMinimumChargePower": rational(ev.min_power_w),
+                    "EVMaximumChargeCurrent": rational(ev.max_current_a), "EVMinimumChargeCurrent": rational(1.0),
+                    "EVMaximumVoltage": rational(ev.max_voltage_v), "EVMinimumVoltage": rational(ev.min_voltage_v),
+                    "TargetSOC": round(ev.target_soc * 100)}
+            if bpt:
+                mode |= {"EVMaximumDischargePower": rational(ev.max_discharge_power_w),
+                         "EVMinimumDischargePower": rational(ev.min_power_w),
+                         "EVMaximumDischargeCurrent": rational(ev.max_current_a), "EVMinimumDischargeCurrent": rational(1.0)}
+            self.request("DC_ChargeParameterDiscoveryReq", {("BPT_DC_CPDReqEnergyTransferMode" if bpt else
+                                                             "DC_CPDReqEnergyTransferMode"): mode}, now)
+        else:
+            mode = {"EVMaximumChargePower": rational(ev.max_charge_power_w), "EVMinimumChargePower": rational(ev.min_power_w)}
+            if bpt:
+                mode |= {"EVMaximumDischargePower": rational(ev.max_discharge_power_w),
+                         "EVMinimumDischargePower": rational(ev.min_power_w)}
+            self.request("AC_ChargeParameterDiscoveryReq", {("BPT_AC_CPDReqEnergyTransferMode" if bpt else
+                                                             "AC_CPDReqEnergyTransferMode"): mode}, now)
+
+    def _schedule_exchange(self, now: int) -> None:
+        ev = self.ev
+        energy = {"EVTargetEnergyRequest": rational(ev.target_energy_wh()), "EVMaximumEnergyRequest": rational(ev.max_energy_wh()),
+                  "EVMinimumEnergyRequest": rational(ev.min_energy_wh())}
+        if self.control == "dynamic":
+            mode = {"Dynamic_SEReqControlMode": {"DepartureTime": ev.departure_time_s, **energy}}
+            assert self.service is not None
+            if self.service.bpt:
+                mode["Dynamic_SEReqControlMode"] |= {"EVMaximumV2XEnergyRequest": rational(ev.max_energy_wh()),
+                                                     "EVMinimumV2XEnergyRequest": rational(ev.min_energy_wh())}
+        else:
+            mode = {"Scheduled_SEReqControlMode": {"DepartureTime": ev.departure_time_s, **energy}}
+        self.request("ScheduleExchangeReq", {"MaximumSupportingPoints": 1024, **mode}, now)
+
+    def _dcchargeparameterdiscoveryres(self, body: dict[str, Any], now: int) -> None:
+        self._schedule_exchange(now)
+
+    _acchargeparameterdiscoveryres = _dcchargeparameterdiscoveryres
+
+    def _scheduleexchangeres(self, body: dict[str, Any], now: int) -> None:
+        if body.get("EVSEProcessing") == "Ongoing":
+            self.ongoing += 1
+            if self.ongoing > MAX_ONGOING:
+                self._end(False, "ScheduleExchange stays Ongoing")
+                return
+            self._schedule_exchange(now)
+            return
+        self.ongoing = 0
+        if self.control == "scheduled":
+            tuples = body.get("Scheduled_SEResControlMode", {}).get("ScheduleTuple", [])
+            if not tuples:
+                self._end(False, "ScheduleExchangeRes carries no ScheduleTuple for scheduled control")
+                return
+            self.schedule_tuple_id = tuples[0]["ScheduleTupleID"]
+        assert self.service is not None
+        if self.service.dc:
+            self.request("DC_CableCheckReq", {}, now)
+        else:
+            self._power_delivery("Start", now)
+
+    def _dccablecheckres(self, body: dict[str, Any], now: int) -> None:
+        if self._ongoing(body, "DC_CableCheckReq", {}, now):
+            return
+        self._precharge(now)
+
+    def _precharge(self, now: int) -> None:
+        v = self.ev.present_voltage_v()
+        self.request("DC_PreChargeReq", {"EVProcessing": "Ongoing", "EVPresentVoltage": rational(v),
+                                         "EVTargetVoltage": rational(v)}, now)
+
+    def _dcprechargeres(self, body: dict[str, Any], now: int) -> None:
+        if abs(number(body["EVSEPresentVoltage"]) - self.ev.present_voltage_v()) > 20.0:
+            self.ongoing += 1
+            if self.ongoing > MAX_ONGOING:
+                self._end(False, "the EVSE voltage never reached the EV's within 20 V in PreCharge")
+                return
+            self._precharge(now)
+            return
+        self.ongoing = 0
+        self._power_delivery("Start", now)
+
+    def _power_delivery(self, progress: str, now: int) -> None:
+        body: dict[str, Any] = {"EVProcessing": "Finished" if progress == "Stop" else "Ongoing", "ChargeProgress": progress}
+        if progress == "Start" and self.control == "scheduled":
+            body["EVPowerProfile"] = {"TimeAnchor": 0, "Scheduled_EVPPTControlMode": {"SelectedScheduleTupleID": self.schedule_tuple_id},
+                                      "EVPowerProfileEntries": {"EVPowerProfileEntry": [
+                                          {"Duration": self.ev.departure_time_s, "Power": rational(self.ev.max_charge_power_w)}]}}
+        elif progress == "Start":
+            body["EVPowerProfile"] = {"TimeAnchor": 0, "Dynamic_EVPPTControlMode": {}, "EVPowerProfileEntries": {
+                "EVPowerProfileEntry": [{"Duration": self.ev.departure_time_s, "Power": rational(self.ev.max_charge_power_w)}]}}
+        self.stopping = progress == "Stop"
+        self.request("PowerDeliveryReq", body, now)
+
+    def _powerdeliveryres(self, body: dict[str, Any], now: int) -> None:
+        assert self.service is not None
+        if not self.stopping:
+            self._charge_loop(now)
+        elif self.service.dc:
+            self.request("DC_WeldingDetectionReq", {"EVProcessing": "Ongoing"}, now)
+        else:
+            self.request("SessionStopReq", {"ChargingSession": "Terminate"}, now)
+
+    def _charge_loop(self, now: int) -> None:
+        assert self.service is not None
+        ev, bpt, cycle = self.ev, self.service.bpt, self.cycle
+        display = {"PresentSOC": ev.present_soc_percent(), "ChargingComplete": cycle + 1 >= ev.loop_cycles}
+        limits = {"EVMaximumChargePower": rational(ev.max_charge_power_w), "EVMinimumChargePower": rational(ev.min_power_w)}
+        energy = {"EVTargetEnergyRequest": rational(ev.target_energy_wh()), "EVMaximumEnergyRequest": rational(ev.max_energy_wh()),
+                  "EVMinimumEnergyRequest": rational(ev.min_energy_wh())}
+        prefix = "BPT_" if bpt else ""
+        mode: dict[str, Any]
+        if self.service.dc:
+            voltage = ev.present_voltage_v()
+            if self.control == "scheduled":
+                mode = {"EVTargetCurrent": rational(ev.target_current_a(cycle, bpt)), "EVTargetVoltage": rational(ev.max_voltage_v)}
+            else:
+                mode = {"DepartureTime": ev.departure_time_s, **energy, **limits,
+                        "EVMaximumChargeCurrent": rational(ev.max_current_a), "EVMaximumVoltage": rational(ev.max_voltage_v),
+                        "EVMinimumVoltage": rational(ev.min_voltage_v)}
+                if bpt:
+                    mode |= {"EVMaximumDischargePower": rational(ev.max_discharge_power_w),
+                             "EVMinimumDischargePower": rational(ev.min_power_w),
+                             "EVMaximumDischargeCurrent": rational(ev.max_current_a)}
+            control = f"{prefix}{'Scheduled' if self.control == 'scheduled' else 'Dynamic'}_DC_CLReqControlMode"
+            body = {"DisplayParameters": display, "MeterInfoRequested": False, "EVPresentVoltage": rational(voltage), control: mode}
+            self.request("DC_ChargeLoopReq", body, now)
+        else:
+            present = ev.target_power_w(cycle, bpt)
+            if self.control == "scheduled":
+                mode = {"EVPresentActivePower": rational(present)}
+            else:
+                mode = {"DepartureTime": ev.departure_time_s, **energy, **limits, "EVPresentActivePower": rational(present),
+                        "EVPresentReactivePower": rational(0.0)}
+                if bpt:
+                    mode |= {"EVMaximumDischargePower": rational(ev.max_discharge_power_w),
+                             "EVMinimumDischargePower": rational(ev.min_power_w)}
+            control = f"{prefix}{'Scheduled' if self.control == 'scheduled' else 'Dynamic'}_AC_CLReqControlMode"
+            self.request("AC_ChargeLoopReq", {"DisplayParameters": display, "MeterInfoRequested": False, control: mode}, now)
+
+    def _dcchargeloopres(self, body: dict[str, Any], now: int) -> None:
+        current, voltage = number(body["EVSEPresentCurrent"]), number(body["EVSEPresentVoltage"])
+        self.loop_reports.append({"cycle": self.cycle, "current_a": current, "voltage_v": voltage, "power_w": current * voltage})
+        self.ev.apply(current * voltage, 1.0)
+        self._next_cycle(now)
+
+    def _acchargeloopres(self, body: dict[str, Any], now: int) -> None:
+        mode = next(v for k, v in body.items() if k.endswith("CLResControlMode"))
+        target = number(mode["EVSETargetActivePower"]) if "EVSETargetActivePower" in mode else \
+            self.ev.target_power_w(self.cycle, bool(self.service and self.service.bpt))
+        self.loop_reports.append({"cycle": self.cycle, "power_w": target})
+        self.ev.apply(target, 1.0)
+        self._next_cycle(now)
+
+    def _next_cycle(self, now: int) -> None:
+        self.cycle += 1
+        if self.cycle >= self.ev.loop_cycles:
+            self._power_delivery("Stop", now)
+        else:
+            self._charge_loop(now)
+
+    def _dcweldingdetectionres(self, body: dict[str, Any], now: int) -> None:
+        if number(body["EVSEPresentVoltage"]) > 60.0:
+            self.ongoing += 1
+            if self.ongoing <= MAX_ONGOING:
+                self.request("DC_WeldingDetectionReq", {"EVProcessing": "Ongoing"}, now)
+                return
+        self.ongoing = 0
+        self.request("SessionStopReq", {"ChargingSession": "Terminate"}, now)
+
+    def _sessionstopres(self, body: dict[str, Any], now: int) -> None:
+        self._end(True, "SessionStop OK")
+
+    def _ongoing(self, body: dict[str, Any], again: str, request: dict[str, Any], now: int) -> bool:
+        """Repeats ``again`` while the SECC answers EVSEProcessing = Ongoing."""
+        if body.get("EVSEProcessing") != "Ongoing":
+            self.ongoing = 0
+            return False
+        self.ongoing += 1
+        if self.ongoing > MAX_ONGOING:
+            self._end(False, f"{again[:-3]} stays Ongoing")
+        else:
+            self.request(again, request, now)
+        return True

@@ -1,0 +1,104 @@
+"""Bench EVCC ↔ bench SECC in memory (the sans-I/O engines, V2GTP and EXI on the wire between
+them): DC, AC, DC_BPT and AC_BPT, each with scheduled and dynamic control, BPT sessions with a
+charging and a discharging phase; the SECC's refusals of broken sequences; the EVCC's timing
+report flagging a slow SECC."""
+
+from __future__ import annotations
+
+import pytest
+
+from hilbench.v2g.ev_model import BatteryEv
+from hilbench.v2g.events import SessionEnded
+from hilbench.v2g.evcc import Evcc
+from hilbench.v2g.link import Delay, Raw
+from hilbench.v2g.secc import Secc
+from tests.v2g_loopback import run
+
+DC_SEQUENCE = ["supportedAppProtocolReq", "SessionSetupReq", "AuthorizationSetupReq", "AuthorizationReq", "ServiceDiscoveryReq",
+               "ServiceDetailReq", "ServiceSelectionReq", "DC_ChargeParameterDiscoveryReq", "ScheduleExchangeReq",
+               "DC_CableCheckReq", "DC_CableCheckReq", "DC_PreChargeReq"]
+
+
+def sent(engine, direction: str = "out") -> list[str]:  # type: ignore[no-untyped-def]
+    return [name for d, name, _t in engine.log if d == direction]
+
+
+@pytest.mark.parametrize("control", ["scheduled", "dynamic"])
+@pytest.mark.parametrize("service", ["DC", "AC", "DC_BPT", "AC_BPT"])
+def test_full_session(service: str, control: str) -> None:
+    evcc, secc = Evcc(service, control, ev=BatteryEv(loop_cycles=10)), Secc()
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK") and secc.ended == SessionEnded(True, "SessionStop OK")
+    requests = sent(evcc)
+    assert requests == sent(secc, "in")  # every request arrived, in order
+    prefix = service[:2] + "_"
+    assert requests[-1] == "SessionStopReq" and requests.count(f"{prefix}ChargeLoopReq") == 10
+    if prefix == "DC_":
+        assert requests[:len(DC_SEQUENCE)] == DC_SEQUENCE and "DC_WeldingDetectionReq" in requests
+    else:
+        assert not any(r.startswith("DC_") for r in requests)
+    powers = [r["power_w"] for r in secc.loop_reports]
+    if service.endswith("BPT"):  # a charging phase, then a discharging phase (negative = EV → EVSE)
+        assert powers[0] > 0 and powers[-1] < 0
+        assert all(a >= b for a, b in zip(powers, powers[1:]) if (a > 0) != (b > 0))
+    else:
+        assert all(p > 0 for p in powers)
+    assert [r["power_w"] for r in evcc.loop_reports] == pytest.approx(powers, rel=1e-3)  # what the EV was told
+    report = evcc.timing.by_message()
+    assert report[f"{prefix}ChargeLoopReq"]["count"] == 10 and report[f"{prefix}ChargeLoopReq"]["limit_ms"] == 250.0
+    assert not evcc.timing.exceeded()
+
+
+def test_out_of_sequence_request_is_refused_with_sequence_error() -> None:
+    def skip_cable_check(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "DC_CableCheckReq":  # send PreCharge instead: out of sequence
+            header = message[name]["Header"]
+            return {"DC_PreChargeReq": {"Header": header, "EVProcessing": "Ongoing",
+                                        "EVPresentVoltage": {"Exponent": 0, "Value": 400},
+                                        "EVTargetVoltage": {"Exponent": 0, "Value": 400}}}
+        return message
+
+    evcc, secc = Evcc("DC_BPT", "scheduled", hook=skip_cable_check), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and secc.ended.reason == "FAILED_SequenceError: DC_PreChargeReq after ScheduleExchangeReq"
+    assert evcc.ended is not None and not evcc.ended.ok and "FAILED_SequenceError" in evcc.ended.reason
+
+
+def test_wrong_session_id_is_refused_with_unknown_session() -> None:
+    def forge(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "ServiceDiscoveryReq":
+            message[name]["Header"]["SessionID"] = "DEADBEEF00000000"
+        return message
+
+    evcc, secc = Evcc("AC", "dynamic", hook=forge), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and secc.ended.reason.startswith("FAILED_UnknownSession: session id DEADBEEF00000000")
+    assert evcc.ended is not None and "ServiceDiscoveryRes: FAILED_UnknownSession" in evcc.ended.reason
+
+
+def test_a_slow_secc_is_flagged_in_the_timing_report() -> None:
+    def slow_loop(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "DC_ChargeLoopRes":
+            return Delay(message, 0.3)  # above the 0.25 s performance time, below the EV's 0.5 s timeout
+        return message
+
+    evcc, secc = Evcc("DC", "scheduled", ev=BatteryEv(loop_cycles=3)), Secc(hook=slow_loop)
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK")
+    late = evcc.timing.exceeded()
+    assert [x.request for x in late] == ["DC_ChargeLoopReq"] * 3
+    assert all(x.response_time_ms == pytest.approx(300.0, abs=2.0) for x in late)
+
+
+def test_a_secc_that_stops_answering_ends_the_session_at_the_timeout() -> None:
+    evcc, secc = Evcc("DC", "scheduled"), Secc(hook=lambda d, n, m: None if d == "out" and n == "DC_CableCheckRes" else m)
+    elapsed = run(evcc, secc)
+    assert evcc.ended is not None and evcc.ended.reason == "no DC_CableCheckRes within 2.0 s (V2G_EVCC_Msg_Timeout)"
+    assert elapsed < 3_000_000_000
+
+
+def test_invalid_exi_from_the_ev_is_a_finding_with_the_bytes() -> None:
+    evcc, secc = Evcc("AC", "scheduled", hook=lambda d, n, m: Raw(b"\x01\xfe\x80\x02\x00\x00\x00\x03\xff\xff\xff")
+                      if d == "out" and n == "AuthorizationSetupReq" else m), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and not secc.ended.ok and "EXI (urn:iso:std:iso:15118:-20:CommonMessages)" in secc.ended.reason
