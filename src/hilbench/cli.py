@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from hilbench.errors import HilbenchError
+from hilbench.v2g.cli import v2g_app
 
 app = typer.Typer(help="hilbench: hardware-in-the-loop test bench for bidirectional (V2G) EV chargers.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -19,6 +20,7 @@ sim_app = typer.Typer(help="Simulated peers and instruments.", no_args_is_help=T
 app.add_typer(sim_app, name="sim")
 rig_app = typer.Typer(help="Rigs: the instruments around the charger.", no_args_is_help=True)
 app.add_typer(rig_app, name="rig")
+app.add_typer(v2g_app, name="v2g")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 

@@ -63,6 +63,10 @@ class Engine:
             if self.ended is not None:
                 return
 
+    def connection_lost(self, now_ns: int) -> None:
+        """The transport closed (the peer hung up or the link dropped)."""
+        self._end(False, "the connection closed", Finding("closed", "the peer closed the connection"))
+
     def next_deadline_ns(self) -> int | None:
         times = [t for t in (self.link.next_deadline_ns(), self.own_deadline_ns()) if t is not None]
         return min(times) if times else None

@@ -1,0 +1,116 @@
+"""`hilbench v2g ...`: one ISO 15118-20 session as the EV, or the bench SECC serving sessions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from hilbench.v2g import sdp
+from hilbench.v2g.ev_model import BatteryEv
+from hilbench.v2g.evcc import Evcc
+from hilbench.v2g.secc import Secc
+from hilbench.v2g.services import SERVICES
+from hilbench.v2g.transport import SeccServer, run_evcc
+
+v2g_app = typer.Typer(help="ISO 15118-20: the bench as EV (EVCC) or as charger (SECC).", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True)
+NO_TLS_YET = ("TLS 1.3 with the -20 constraints is not built yet: run with --no-tls (plain TCP, as real stacks "
+              "allow for interop and lab debugging)")
+
+
+@v2g_app.command("evcc")
+def evcc_command(
+    service: Annotated[str, typer.Option(help=f"energy service: {', '.join(SERVICES)}")] = "DC",
+    control: Annotated[str, typer.Option(help="scheduled or dynamic")] = "scheduled",
+    secc: Annotated[Optional[str], typer.Option(help="the SECC as HOST:PORT ([fe80::1%eth0]:50000), no SDP")] = None,
+    interface: Annotated[Optional[str], typer.Option(help="discover the SECC with SDP on this interface")] = None,
+    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP")] = False,
+    loop_cycles: int = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="a last line {ok, messages, timings_ms}")] = False,
+) -> None:
+    """Runs one full session as the EV and prints the message log with timings; exit 0 only when it
+    ended with SessionStop OK."""
+    if not no_tls:
+        err.print(f"[red]error:[/] {NO_TLS_YET}")
+        raise typer.Exit(2)
+    if service not in SERVICES or control not in ("scheduled", "dynamic") or (secc is None) == (interface is None):
+        err.print("[red]error:[/] give --secc HOST:PORT or --interface IFACE, a known --service and --control")
+        raise typer.Exit(2)
+
+    async def session() -> Evcc:
+        if interface is not None:
+            host, port, _tls = await sdp.discover(interface, tls=False)
+        else:
+            assert secc is not None
+            host, _, port_text = secc.rpartition(":")
+            host, port = host.strip("[]"), int(port_text)
+        return await run_evcc(Evcc(service, control, ev=BatteryEv(loop_cycles=loop_cycles)), host, port)
+
+    try:
+        evcc = asyncio.run(session())
+    except (OSError, TimeoutError, ValueError) as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    t0 = evcc.log[0][2] if evcc.log else 0
+    messages = [{"dir": d, "message": name, "t_ms": round((t - t0) / 1e6, 3)} for d, name, t in evcc.log]
+    timings = {name: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+               for name, row in evcc.timing.by_message().items()}
+    ok = bool(evcc.ended and evcc.ended.ok)
+    if as_json:
+        print(json.dumps({"ok": ok, "reason": evcc.ended.reason if evcc.ended else None, "messages": messages, "timings_ms": timings}))
+    else:
+        for m in messages:
+            console.print(f"{m['t_ms']:>10.3f} ms  {'->' if m['dir'] == 'out' else '<-'}  {m['message']}", highlight=False)
+        for late in evcc.timing.exceeded():
+            console.print(f"[red]late:[/] {late.response} after {late.response_time_ms or 0:.1f} ms "
+                          f"(limit {(late.limit_s or 0) * 1000:.0f} ms)")
+        console.print(("[green]" if ok else "[red]") + (evcc.ended.reason if evcc.ended else "no end") + "[/]")
+    raise typer.Exit(0 if ok else 1)
+
+
+@v2g_app.command("secc")
+def secc_command(
+    interface: Annotated[Optional[str], typer.Option(help="serve SDP and TCP on this interface's link-local address")] = None,
+    host: Annotated[str, typer.Option(help="address to listen on without --interface")] = "::1",
+    port: Annotated[int, typer.Option(help="TCP port (0 = any free)")] = 0,
+    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP")] = False,
+) -> None:
+    """Serves sessions until stopped (Ctrl-C), one line per finished session."""
+    if not no_tls:
+        err.print(f"[red]error:[/] {NO_TLS_YET}")
+        raise typer.Exit(2)
+
+    async def serve() -> None:
+        listen = f"{sdp.link_local_address(interface)}%{interface}" if interface else host
+        server = await SeccServer(Secc, host=listen, port=port).start()
+        sdp_transport = (await sdp.serve_sdp(interface, server.port, tls=False))[0] if interface else None
+        print(json.dumps({"listening": f"[{listen}]:{server.port}", "sdp": interface}), flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        reported = 0
+        while not stop.is_set():
+            for s in server.sessions[reported:]:
+                print(json.dumps({"ok": bool(s.ended and s.ended.ok), "reason": s.ended.reason if s.ended else None,
+                                  "service": s.service.name if s.service else None, "control": s.control}), flush=True)
+            reported = len(server.sessions)
+            try:
+                await asyncio.wait_for(stop.wait(), 0.2)
+            except asyncio.TimeoutError:
+                pass
+        if sdp_transport is not None:
+            sdp_transport.close()
+        await server.close()
+
+    try:
+        asyncio.run(serve())
+    except OSError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None

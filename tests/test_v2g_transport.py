@@ -1,0 +1,117 @@
+"""Bench EVCC ↔ bench SECC over real TCP sockets (IPv6 loopback), plain TCP: DC, AC, DC_BPT and
+AC_BPT, scheduled and dynamic; and SDP discovery over a veth pair between two network namespaces
+the test creates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hilbench.v2g import sdp
+from hilbench.v2g.ev_model import BatteryEv
+from hilbench.v2g.events import SessionEnded
+from hilbench.v2g.evcc import Evcc
+from hilbench.v2g.secc import Secc
+from hilbench.v2g.transport import SeccServer, run_evcc
+
+
+@pytest.mark.parametrize("control", ["scheduled", "dynamic"])
+@pytest.mark.parametrize("service", ["DC", "AC", "DC_BPT", "AC_BPT"])
+async def test_session_over_tcp(service: str, control: str) -> None:
+    async with SeccServer(Secc) as server:
+        evcc = await run_evcc(Evcc(service, control, ev=BatteryEv(loop_cycles=6)), "::1", server.port)
+        for _ in range(100):
+            if server.sessions:
+                break
+            await asyncio.sleep(0.01)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK")
+    assert server.sessions and server.sessions[0].ended == SessionEnded(True, "SessionStop OK")
+    powers = [r["power_w"] for r in server.sessions[0].loop_reports]
+    assert (min(powers) < 0) == service.endswith("BPT") and max(powers) > 0
+    loop = evcc.timing.by_message()[f"{service[:2]}_ChargeLoopReq"]
+    assert loop["count"] == 6 and loop["max_ms"] < loop["limit_ms"]  # a loopback SECC answers in time
+
+
+def test_sdp_frames() -> None:
+    import ipaddress
+
+    assert sdp.request_frame(tls=True) == bytes.fromhex("01fe90000000000200 00".replace(" ", ""))
+    frame = sdp.response_frame(ipaddress.IPv6Address("fe80::1"), 50000, tls=False)
+    assert len(frame) == 28 and sdp.parse_response(frame) == sdp.SdpResponse(ipaddress.IPv6Address("fe80::1"), 50000, False)
+    assert sdp.parse_request(sdp.request_frame(tls=False)) is False
+
+
+NETNS_CHILD = """
+import asyncio, json, sys
+from hilbench.v2g import sdp
+from hilbench.v2g.evcc import Evcc
+from hilbench.v2g.transport import run_evcc
+async def main():
+    host, port, tls = await sdp.discover(sys.argv[1], tls=False)
+    evcc = await run_evcc(Evcc("DC_BPT", "dynamic"), host, port)
+    print(json.dumps({"host": host, "port": port, "ok": evcc.ended.ok, "reason": evcc.ended.reason}))
+asyncio.run(main())
+"""
+
+
+@pytest.fixture
+def veth() -> Iterator[tuple[str, str, str]]:
+    """A veth pair, one end in a new network namespace: (namespace, our end, its end)."""
+    if shutil.which("ip") is None:
+        pytest.skip("no ip(8) to create network namespaces")
+    tag = uuid.uuid4().hex[:6]
+    ns, ours, theirs = f"hb{tag}", f"hbs{tag}", f"hbe{tag}"
+    created = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
+    if created.returncode != 0:
+        pytest.skip(f"the kernel refuses network namespaces here: {created.stderr.strip()}")
+    try:
+        for cmd in (["ip", "link", "add", ours, "type", "veth", "peer", "name", theirs], ["ip", "link", "set", theirs, "netns", ns],
+                    ["ip", "link", "set", ours, "up"], ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
+                    ["ip", "netns", "exec", ns, "ip", "link", "set", theirs, "up"]):
+            subprocess.run(cmd, check=True, capture_output=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # duplicate address detection: the link-local address appears
+            try:
+                sdp.link_local_address(ours)
+                probe = subprocess.run(["ip", "netns", "exec", ns, "ip", "-6", "addr", "show", "dev", theirs, "scope", "link"],
+                                       capture_output=True, text=True)
+                if "inet6" in probe.stdout and "tentative" not in probe.stdout:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        yield ns, ours, theirs
+    finally:
+        subprocess.run(["ip", "link", "del", ours], capture_output=True)
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+async def test_sdp_discovery_over_a_veth_pair_between_namespaces(veth: tuple[str, str, str]) -> None:
+    ns, ours, theirs = veth
+    for _ in range(50):
+        if "tentative" not in subprocess.run(["ip", "-6", "addr", "show", "dev", ours], capture_output=True, text=True).stdout:
+            break
+        await asyncio.sleep(0.1)
+    async with SeccServer(Secc, host=f"{sdp.link_local_address(ours)}%{ours}") as server:
+        transport, responder = await sdp.serve_sdp(ours, server.port, tls=False)
+        try:
+            child = await asyncio.create_subprocess_exec(
+                "ip", "netns", "exec", ns, sys.executable, "-c", NETNS_CHILD, theirs,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=str(Path(__file__).parent.parent))
+            out, err = await asyncio.wait_for(child.communicate(), 60)
+        finally:
+            transport.close()
+    assert child.returncode == 0, err.decode()
+    result = json.loads(out.decode().strip().splitlines()[-1])
+    assert result == {"host": f"{sdp.link_local_address(ours)}%{theirs}", "port": server.port, "ok": True,
+                      "reason": "SessionStop OK"}
+    assert responder.requests >= 1 and server.sessions[0].ended == SessionEnded(True, "SessionStop OK")
