@@ -53,6 +53,8 @@ fuzz: build
 		RUSTC_BOOTSTRAP=1 cargo fuzz run one_pass fuzz/corpus/one_pass fuzz/seeds/one_pass -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
 	mkdir -p rust/core/fuzz/corpus/ocmf
 	cd rust/core && RUSTC_BOOTSTRAP=1 cargo fuzz run ocmf fuzz/corpus/ocmf fuzz/seeds/ocmf -- -max_total_time=$(FUZZ_SECONDS) -max_len=4096
+	mkdir -p rust/core/fuzz/corpus/v2g
+	cd rust/core && RUSTC_BOOTSTRAP=1 cargo fuzz run v2g fuzz/corpus/v2g fuzz/seeds/v2g -- -max_total_time=$(FUZZ_SECONDS) -max_len=2048
 
 clean:
 	rm -rf $(VENV) target out

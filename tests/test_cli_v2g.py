@@ -27,6 +27,19 @@ def test_evcc_against_secc_processes() -> None:
         secc.wait(10)
 
 
-def test_evcc_without_no_tls_says_why() -> None:
-    p = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "evcc", "--secc", "[::1]:1"], capture_output=True, text=True)
-    assert p.returncode == 2 and "TLS 1.3 with the -20 constraints is not built yet" in p.stderr
+def test_evcc_against_secc_over_tls(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    pki = tmp_path / "pki"
+    made = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "pki", "--out", str(pki)], capture_output=True, text=True)
+    assert made.returncode == 0 and (pki / "secc" / "chain.pem").exists()
+    secc = subprocess.Popen([sys.executable, "-m", "hilbench", "v2g", "secc", "--pki", str(pki)], stdout=subprocess.PIPE, text=True)
+    try:
+        hello = json.loads(secc.stdout.readline())  # type: ignore[union-attr]
+        assert hello["tls"] is True
+        p = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "evcc", "--secc", hello["listening"], "--service", "AC_BPT",
+                            "--control", "dynamic", "--pki", str(pki), "--loop-cycles", "3", "--json"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout.splitlines()[-1])["ok"]
+    finally:
+        secc.send_signal(signal.SIGINT)
+        secc.wait(10)

@@ -3,7 +3,6 @@ offending bytes, and bounded; the CSMS keeps serving."""
 
 from __future__ import annotations
 
-import logging
 
 import pytest
 from websockets.asyncio.client import connect

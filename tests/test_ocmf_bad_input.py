@@ -4,7 +4,6 @@ an exception."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 from cryptography.hazmat.primitives import serialization

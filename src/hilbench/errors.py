@@ -175,6 +175,11 @@ class V2gMessageError(LocalProtocolError):
     an unknown namespace."""
 
 
+class V2gTlsError(TransportError):
+    """ISO 15118-20 TLS: a handshake that failed (the peer's offer or certificate), or a TLS
+    configuration that could not be loaded; the message says which."""
+
+
 class V2gtpFrameError(RemoteProtocolError):
     """A V2GTP frame with a wrong header, payload type or length."""
 

@@ -3,7 +3,7 @@ certificates (OCPP Security Profiles 2 and 3), generated with ``cryptography``.
 
 Station certificates carry the station id as CN (OCPP 2.x: the CSMS checks it against the id in
 the URL). Everything is ECDSA P-256, the curve of the ECDHE-ECDSA TLS 1.2 suites OCPP allows.
-The ISO 15118-20 PKI (V2G root, CPO sub-CAs, secp521r1) will be added beside this.
+The ISO 15118-20 PKI (V2G root, CPO sub-CAs, secp521r1) is in ``hilbench.v2g.pki``.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def _load(pair: CertPair) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
 
 def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
            issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, days: int, not_before: dt.datetime,
-           eku: x509.ObjectIdentifier | None = None, san: list[x509.GeneralName] | None = None) -> x509.Certificate:
+           eku: x509.ObjectIdentifier | None = None, san: list[x509.GeneralName] | None = None,
+           hash_algorithm: hashes.SHA256 | hashes.SHA512 | None = None) -> x509.Certificate:
     b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
          .serial_number(x509.random_serial_number()).not_valid_before(not_before)
          .not_valid_after(not_before + dt.timedelta(days=days))
@@ -86,7 +87,7 @@ def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Nam
         b = b.add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
     if san:
         b = b.add_extension(x509.SubjectAlternativeName(san), critical=False)
-    return b.sign(issuer_key, hashes.SHA256())
+    return b.sign(issuer_key, hash_algorithm or hashes.SHA256())
 
 
 def generate(directory: Path | str, station_ids: tuple[str, ...] = ("CS001",), *, days: int = 365,

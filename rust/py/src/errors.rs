@@ -4,6 +4,7 @@
 use hilbench_core::metering::MeteringError;
 use hilbench_core::ocppj::{FrameError, SchemaError, SerializeError};
 use hilbench_core::v2g::v2gtp::FrameError as V2gtpError;
+use hilbench_core::v2g::tls::TlsError;
 use hilbench_core::v2g::V2gError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -16,6 +17,7 @@ static METERING_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static EXI_DECODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static V2G_MESSAGE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static V2GTP_FRAME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TLS_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// `hilbench.errors.OcppFrameError(message, code=, errors=, unique_id=, message_type=, action=)`;
 /// `errors` is a list of `{"pointer", "message", "keyword", "code"}` dicts.
@@ -65,6 +67,11 @@ pub fn v2g_error(py: Python<'_>, e: V2gError) -> PyErr {
 
 pub fn v2gtp_error(py: Python<'_>, e: V2gtpError) -> PyErr {
     simple(py, &V2GTP_FRAME_ERROR, "V2gtpFrameError", e.to_string())
+}
+
+/// A TLS handshake the peer failed (or a configuration we could not load): `V2gTlsError`.
+pub fn tls_error(py: Python<'_>, e: TlsError) -> PyErr {
+    simple(py, &TLS_ERROR, "V2gTlsError", e.to_string())
 }
 
 fn simple(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, name: &str, message: String) -> PyErr {

@@ -45,5 +45,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(v2g::v2gtp_split, m)?)?;
     m.add_function(wrap_pyfunction!(v2g::v2gtp_frame, m)?)?;
     m.add_function(wrap_pyfunction!(v2g::v2g_schema_table, m)?)?;
+    m.add_class::<v2g::TlsSession>()?;
     Ok(())
 }

@@ -45,3 +45,48 @@ pub fn v2gtp_frame<'py>(py: Python<'py>, payload_type: u16, payload: &[u8]) -> P
 pub fn v2g_schema_table() -> &'static str {
     v2g::names::TABLE_JSON
 }
+
+/// A TLS 1.3 session over memory (`hilbench.v2g.tls`): ciphertext in, plaintext out.
+#[pyclass(unsendable, module = "hilbench._core", name = "TlsSession")]
+pub struct TlsSession(v2g::tls::TlsSession);
+
+#[pymethods]
+impl TlsSession {
+    #[new]
+    #[pyo3(signature = (*, server, chain_pem, key_pem, trust_pem, ciphersuites, groups, sigalgs, min_version, max_version))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(py: Python<'_>, server: bool, chain_pem: &[u8], key_pem: &[u8], trust_pem: &[u8], ciphersuites: String,
+           groups: String, sigalgs: String, min_version: String, max_version: String) -> PyResult<Self> {
+        let cfg = v2g::tls::TlsConfig { server, chain_pem: chain_pem.to_vec(), key_pem: key_pem.to_vec(),
+                                         trust_pem: trust_pem.to_vec(), ciphersuites, groups, sigalgs, min_version, max_version };
+        v2g::tls::TlsSession::new(&cfg).map(TlsSession).map_err(|e| errors::tls_error(py, e))
+    }
+
+    fn receive<'py>(&mut self, py: Python<'py>, ciphertext: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let plain = self.0.receive(ciphertext).map_err(|e| errors::tls_error(py, e))?;
+        Ok(PyBytes::new(py, &plain))
+    }
+
+    fn send(&mut self, py: Python<'_>, plaintext: &[u8]) -> PyResult<()> {
+        self.0.send(plaintext).map_err(|e| errors::tls_error(py, e))
+    }
+
+    fn take_outgoing<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.0.take_outgoing())
+    }
+
+    #[getter]
+    fn established(&self) -> bool {
+        self.0.established()
+    }
+
+    #[getter]
+    fn negotiated(&self) -> Option<(String, String)> {
+        self.0.negotiated()
+    }
+
+    #[getter]
+    fn peer_subject(&self) -> Option<String> {
+        self.0.peer_subject()
+    }
+}

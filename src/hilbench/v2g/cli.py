@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 
-from hilbench.v2g import sdp
+from hilbench.errors import HilbenchError, PkiError
+from hilbench.v2g import pki as v2g_pki
+from hilbench.v2g import sdp, tls
 from hilbench.v2g.ev_model import BatteryEv
 from hilbench.v2g.evcc import Evcc
 from hilbench.v2g.secc import Secc
@@ -20,8 +23,15 @@ from hilbench.v2g.transport import SeccServer, run_evcc
 v2g_app = typer.Typer(help="ISO 15118-20: the bench as EV (EVCC) or as charger (SECC).", no_args_is_help=True)
 console = Console()
 err = Console(stderr=True)
-NO_TLS_YET = ("TLS 1.3 with the -20 constraints is not built yet: run with --no-tls (plain TCP, as real stacks "
-              "allow for interop and lab debugging)")
+DEFAULT_PKI = Path("out/v2g/pki")
+
+
+def _pki(directory: Path) -> v2g_pki.V2gPki:
+    """The -20 test PKI in ``directory``, generated there the first time."""
+    try:
+        return v2g_pki.load(directory)
+    except PkiError:
+        return v2g_pki.generate(directory)
 
 
 @v2g_app.command("evcc")
@@ -30,31 +40,30 @@ def evcc_command(
     control: Annotated[str, typer.Option(help="scheduled or dynamic")] = "scheduled",
     secc: Annotated[Optional[str], typer.Option(help="the SECC as HOST:PORT ([fe80::1%eth0]:50000), no SDP")] = None,
     interface: Annotated[Optional[str], typer.Option(help="discover the SECC with SDP on this interface")] = None,
-    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP")] = False,
+    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP instead of mutual TLS 1.3")] = False,
+    pki: Annotated[Path, typer.Option(help="the -20 test PKI (generated there if absent)")] = DEFAULT_PKI,
     loop_cycles: int = 10,
     as_json: Annotated[bool, typer.Option("--json", help="a last line {ok, messages, timings_ms}")] = False,
 ) -> None:
     """Runs one full session as the EV and prints the message log with timings; exit 0 only when it
     ended with SessionStop OK."""
-    if not no_tls:
-        err.print(f"[red]error:[/] {NO_TLS_YET}")
-        raise typer.Exit(2)
     if service not in SERVICES or control not in ("scheduled", "dynamic") or (secc is None) == (interface is None):
         err.print("[red]error:[/] give --secc HOST:PORT or --interface IFACE, a known --service and --control")
         raise typer.Exit(2)
 
     async def session() -> Evcc:
         if interface is not None:
-            host, port, _tls = await sdp.discover(interface, tls=False)
+            host, port, _tls = await sdp.discover(interface, tls=not no_tls)
         else:
             assert secc is not None
             host, _, port_text = secc.rpartition(":")
             host, port = host.strip("[]"), int(port_text)
-        return await run_evcc(Evcc(service, control, ev=BatteryEv(loop_cycles=loop_cycles)), host, port)
+        session_tls = None if no_tls else tls.evcc_session(_pki(pki))
+        return await run_evcc(Evcc(service, control, ev=BatteryEv(loop_cycles=loop_cycles)), host, port, tls=session_tls)
 
     try:
         evcc = asyncio.run(session())
-    except (OSError, TimeoutError, ValueError) as e:
+    except (OSError, TimeoutError, ValueError, HilbenchError) as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(1) from None
     t0 = evcc.log[0][2] if evcc.log else 0
@@ -79,18 +88,18 @@ def secc_command(
     interface: Annotated[Optional[str], typer.Option(help="serve SDP and TCP on this interface's link-local address")] = None,
     host: Annotated[str, typer.Option(help="address to listen on without --interface")] = "::1",
     port: Annotated[int, typer.Option(help="TCP port (0 = any free)")] = 0,
-    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP")] = False,
+    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP instead of mutual TLS 1.3")] = False,
+    pki: Annotated[Path, typer.Option(help="the -20 test PKI (generated there if absent)")] = DEFAULT_PKI,
 ) -> None:
     """Serves sessions until stopped (Ctrl-C), one line per finished session."""
-    if not no_tls:
-        err.print(f"[red]error:[/] {NO_TLS_YET}")
-        raise typer.Exit(2)
 
     async def serve() -> None:
         listen = f"{sdp.link_local_address(interface)}%{interface}" if interface else host
-        server = await SeccServer(Secc, host=listen, port=port).start()
-        sdp_transport = (await sdp.serve_sdp(interface, server.port, tls=False))[0] if interface else None
-        print(json.dumps({"listening": f"[{listen}]:{server.port}", "sdp": interface}), flush=True)
+        the_pki = None if no_tls else _pki(pki)
+        make_tls = (lambda: tls.secc_session(the_pki)) if the_pki else None  # noqa: E731
+        server = await SeccServer(Secc, host=listen, port=port, make_tls=make_tls).start()
+        sdp_transport = (await sdp.serve_sdp(interface, server.port, tls=not no_tls))[0] if interface else None
+        print(json.dumps({"listening": f"[{listen}]:{server.port}", "sdp": interface, "tls": not no_tls}), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -111,6 +120,16 @@ def secc_command(
 
     try:
         asyncio.run(serve())
-    except OSError as e:
+    except (OSError, HilbenchError) as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(1) from None
+
+
+@v2g_app.command("pki")
+def pki_command(out: Annotated[Path, typer.Option(help="folder for the PEM files")] = DEFAULT_PKI) -> None:
+    """Generates the -20 test PKI (secp521r1): V2G root → CPO sub-CAs → SECC leaf, OEM root → sub-CAs →
+    vehicle leaf, MO root → sub-CAs → contract leaf."""
+    generated = v2g_pki.generate(out)
+    for name in ("secc", "vehicle", "contract"):
+        chain = getattr(generated, name)
+        console.print(f"{name:>8}: {chain.chain}  (root {chain.root})", highlight=False)

@@ -63,6 +63,10 @@ class Engine:
             if self.ended is not None:
                 return
 
+    def transport_failed(self, why: str, data: bytes) -> None:
+        """The transport below the messages failed (a TLS handshake the peer could not pass)."""
+        self._end(False, why, Finding("transport", why, data))
+
     def connection_lost(self, now_ns: int) -> None:
         """The transport closed (the peer hung up or the link dropped)."""
         self._end(False, "the connection closed", Finding("closed", "the peer closed the connection"))

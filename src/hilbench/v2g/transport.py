@@ -1,4 +1,4 @@
-"""TCP over IPv6 for the ISO 15118-20 engines: a thin asyncio driver that moves bytes between a
+"""TCP (and TLS 1.3) over IPv6 for the ISO 15118-20 engines: a thin asyncio driver that moves bytes between a
 socket and a sans-I/O engine and calls its timers on the monotonic clock. Link-local addresses take
 their scope (``fe80::1%eth0``); any address works for LAN rigs and ``::1`` for tests."""
 
@@ -11,23 +11,34 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hilbench import _core
+from hilbench.errors import V2gTlsError
 from hilbench.v2g.engine import Engine
 from hilbench.v2g.evcc import Evcc
 from hilbench.v2g.secc import Secc
 
 
 async def drive(engine: Engine, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                clock: Callable[[], int] = time.monotonic_ns) -> None:
-    """Until the engine's session ends (or the connection does)."""
+                clock: Callable[[], int] = time.monotonic_ns, tls: _core.TlsSession | None = None) -> None:
+    """Until the engine's session ends (or the connection does). With ``tls``, the engine's bytes
+    go through it (a failed handshake ends the session with a ``tls`` finding)."""
     sock = writer.get_extra_info("socket")
     if sock is not None:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # every message goes out at once
+
+    async def flush() -> None:
+        out = engine.data_to_send()
+        if tls is not None:
+            if out:
+                tls.send(out)
+            out = tls.take_outgoing()
+        if out:
+            writer.write(out)
+            await writer.drain()
+
     try:
         while engine.ended is None:
-            out = engine.data_to_send()
-            if out:
-                writer.write(out)
-                await writer.drain()
+            await flush()
             deadline = engine.next_deadline_ns()
             timeout = None if deadline is None else max(0.0, (deadline - clock()) / 1e9)
             try:
@@ -38,24 +49,30 @@ async def drive(engine: Engine, reader: asyncio.StreamReader, writer: asyncio.St
             if not data:
                 engine.connection_lost(clock())
                 break
+            if tls is not None:
+                try:
+                    data = tls.receive(data)
+                except V2gTlsError as e:
+                    engine.transport_failed(str(e), data)
+                    writer.write(tls.take_outgoing())  # the alert, so the peer learns why
+                    break
+                if not data:
+                    continue
             engine.receive_data(data, clock())
-        out = engine.data_to_send()
-        if out:
-            writer.write(out)
-            await writer.drain()
-    except (ConnectionError, OSError):
-        engine.connection_lost(clock())
+        await flush()
+    except (ConnectionError, OSError, V2gTlsError) as e:
+        engine.transport_failed(str(e), b"")
     finally:
         writer.close()
         with contextlib.suppress(ConnectionError, OSError):
             await writer.wait_closed()
 
 
-async def run_evcc(evcc: Evcc, host: str, port: int) -> Evcc:
+async def run_evcc(evcc: Evcc, host: str, port: int, tls: _core.TlsSession | None = None) -> Evcc:
     """One session: connect, run it to its end, close."""
     reader, writer = await asyncio.open_connection(host, port, family=socket.AF_INET6)
     evcc.start(time.monotonic_ns())
-    await drive(evcc, reader, writer)
+    await drive(evcc, reader, writer, tls=tls)
     return evcc
 
 
@@ -66,6 +83,8 @@ class SeccServer:
     make_secc: Callable[[], Secc]
     host: str = "::1"
     port: int = 0
+    #: A new TLS session per connection (``tls.secc_session``), or None for plain TCP.
+    make_tls: Callable[[], _core.TlsSession] | None = None
     sessions: list[Secc] = field(default_factory=list)
     _server: asyncio.base_events.Server | None = None
 
@@ -77,7 +96,14 @@ class SeccServer:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         secc = self.make_secc()
         secc.opened(time.monotonic_ns())
-        await drive(secc, reader, writer)
+        try:
+            tls = self.make_tls() if self.make_tls else None
+        except V2gTlsError as e:
+            secc.transport_failed(str(e), b"")
+            tls = None
+            writer.close()
+        else:
+            await drive(secc, reader, writer, tls=tls)
         self.sessions.append(secc)
 
     async def close(self) -> None:

@@ -3,6 +3,7 @@
 pub mod codec;
 pub mod names;
 pub mod shape;
+pub mod tls;
 pub mod v2gtp;
 
 pub use codec::{decode, encode, V2gError, NAMESPACES};
