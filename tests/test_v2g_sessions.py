@@ -102,3 +102,23 @@ def test_invalid_exi_from_the_ev_is_a_finding_with_the_bytes() -> None:
                       if d == "out" and n == "AuthorizationSetupReq" else m), Secc()
     run(evcc, secc)
     assert secc.ended is not None and not secc.ended.ok and "EXI (urn:iso:std:iso:15118:-20:CommonMessages)" in secc.ended.reason
+
+
+def test_a_duplicated_request_is_refused_with_sequence_error() -> None:
+    def twice(direction, name, message):  # type: ignore[no-untyped-def]
+        return [message, message] if direction == "out" and name == "ServiceDiscoveryReq" else message
+
+    evcc, secc = Evcc("DC", "dynamic", hook=twice), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and secc.ended.reason == "FAILED_SequenceError: ServiceDiscoveryReq after ServiceDiscoveryReq"
+
+
+def test_a_message_of_another_namespace_in_its_place_is_refused() -> None:
+    def swap(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "DC_ChargeParameterDiscoveryReq":  # CommonMessages instead of DC
+            return {"SessionStopReq": {"Header": message[name]["Header"], "ChargingSession": "Terminate"}}
+        return message
+
+    evcc, secc = Evcc("DC_BPT", "dynamic", hook=swap), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and secc.ended.reason == "FAILED_SequenceError: SessionStopReq after ServiceSelectionReq"

@@ -10,7 +10,6 @@ from hilbench.errors import ExiDecodeError, V2gtpFrameError
 from hilbench.v2g import codec
 from hilbench.v2g.events import Event, Finding, MessageReceived, MessageSent, SessionEnded
 from hilbench.v2g.link import Hook, Link
-from hilbench.v2g.sequence import namespace_of
 from hilbench.v2g.services import EnergyService
 from hilbench.v2g.timing import Limits, TimingReport
 
@@ -90,11 +89,10 @@ class Engine:
         """A role's own timeouts."""
 
     def send(self, name: str, body: dict[str, Any], now_ns: int) -> None:
-        namespace = namespace_of(name, self.service.namespace if self.service else codec.DC)
         message = {name: body}
         self.log.append(("out", name, now_ns))
         self.events.append(MessageSent(name, message, now_ns))
-        self.link.send(name, message, namespace, now_ns)
+        self.link.send(name, message, now_ns)
 
     def _end(self, ok: bool, reason: str, finding: Finding | None = None) -> None:
         if finding is not None:

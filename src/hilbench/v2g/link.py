@@ -15,6 +15,7 @@ from typing import Any, Literal, Union
 
 from hilbench.errors import V2gtpFrameError
 from hilbench.v2g import codec
+from hilbench.v2g.sequence import namespace_of
 
 Direction = Literal["in", "out"]
 NS = 1_000_000_000
@@ -77,21 +78,22 @@ class Link:
         return result if isinstance(result, dict) or result is None else message
 
     # -- outgoing --------------------------------------------------------------------------------
-    def send(self, name: str, message: dict, namespace: str, now_ns: int) -> None:
+    def send(self, name: str, message: dict, now_ns: int) -> None:
         results: HookResult = self.hook("out", name, message) if self.hook else message
         items = results if isinstance(results, list | tuple) else [results]
         for item in items:
-            self._queue(item, namespace, now_ns)
+            self._queue(item, now_ns)
 
-    def _queue(self, item: Any, namespace: str, now_ns: int, delay_s: float = 0.0) -> None:
+    def _queue(self, item: Any, now_ns: int, delay_s: float = 0.0) -> None:
         if item is None:
             return
         if isinstance(item, Delay):
-            self._queue(item.message, namespace, now_ns, delay_s + item.seconds)
+            self._queue(item.message, now_ns, delay_s + item.seconds)
             return
         if isinstance(item, Raw):
             data = item.data
-        else:
+        else:  # encoded in its own root's namespace, whatever a hook made of the message
+            namespace = namespace_of(next(iter(item)))
             exi = codec.encode(item, namespace)
             data = codec.frame(codec.PAYLOAD_TYPE[namespace], exi)
         if delay_s > 0:

@@ -4,7 +4,7 @@ the CommonMessages; ``{X}`` stands for ``DC_`` or ``AC_`` of the selected servic
 
 from __future__ import annotations
 
-from hilbench.v2g.codec import APP_PROTOCOL, COMMON
+from hilbench.v2g.codec import AC, APP_PROTOCOL, COMMON, DC
 
 FIRST = "supportedAppProtocolReq"
 #: request → requests that may come next.
@@ -30,12 +30,14 @@ NEXT: dict[str, tuple[str, ...]] = {
 }
 
 
-def namespace_of(message: str, service_namespace: str) -> str:
-    """The namespace a message is encoded with."""
+def namespace_of(message: str) -> str:
+    """The namespace a message (its root element) is encoded with."""
     if message.startswith("supportedAppProtocol"):
         return APP_PROTOCOL
-    if message.startswith(("DC_", "AC_")):
-        return service_namespace
+    if message.startswith("DC_"):
+        return DC
+    if message.startswith("AC_"):
+        return AC
     return COMMON
 
 
