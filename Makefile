@@ -1,12 +1,14 @@
 # hilbench: `make demo` and `make test` do all the set-up on a fresh machine.
 SHELL := /bin/bash
 VENV ?= .venv
+# Interop peers whose pins conflict with ours (Josev pins pydantic 1.x): a venv of their own.
+PEERS ?= .venv-peers
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
 RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/target/*' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/py/Cargo.toml
 
-.PHONY: build demo test test-rust test-python bench fuzz lint clean
+.PHONY: build peers demo test test-rust test-python bench fuzz lint clean
 
 build: $(VENV)/.built
 
@@ -31,7 +33,17 @@ test: test-rust test-python
 test-rust:
 	cargo test -p hilbench-core --quiet
 
-test-python: build
+# Josev (ISO 15118-20, EXIficient over Java 17) as the independent V2G peer; aiofile is an
+# undeclared dependency of its EVCC.
+peers: $(PEERS)/josev/.installed
+
+$(PEERS)/josev/.installed:
+	python3 -m venv $(PEERS)/josev
+	$(PEERS)/josev/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/josev/bin/python -m pip install --quiet "iso15118==0.31.2" "aiofile>=3.8"
+	touch $@
+
+test-python: build peers
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build

@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import subprocess
 import sys
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +18,7 @@ from hilbench.v2g.events import SessionEnded
 from hilbench.v2g.evcc import Evcc
 from hilbench.v2g.secc import Secc
 from hilbench.v2g.transport import SeccServer, run_evcc
+from tests.netns import veth_pair
 
 
 @pytest.mark.parametrize("control", ["scheduled", "dynamic"])
@@ -65,42 +62,12 @@ asyncio.run(main())
 
 @pytest.fixture
 def veth() -> Iterator[tuple[str, str, str]]:
-    """A veth pair, one end in a new network namespace: (namespace, our end, its end)."""
-    if shutil.which("ip") is None:
-        pytest.skip("no ip(8) to create network namespaces")
-    tag = uuid.uuid4().hex[:6]
-    ns, ours, theirs = f"hb{tag}", f"hbs{tag}", f"hbe{tag}"
-    created = subprocess.run(["ip", "netns", "add", ns], capture_output=True, text=True)
-    if created.returncode != 0:
-        pytest.skip(f"the kernel refuses network namespaces here: {created.stderr.strip()}")
-    try:
-        for cmd in (["ip", "link", "add", ours, "type", "veth", "peer", "name", theirs], ["ip", "link", "set", theirs, "netns", ns],
-                    ["ip", "link", "set", ours, "up"], ["ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"],
-                    ["ip", "netns", "exec", ns, "ip", "link", "set", theirs, "up"]):
-            subprocess.run(cmd, check=True, capture_output=True)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:  # duplicate address detection: the link-local address appears
-            try:
-                sdp.link_local_address(ours)
-                probe = subprocess.run(["ip", "netns", "exec", ns, "ip", "-6", "addr", "show", "dev", theirs, "scope", "link"],
-                                       capture_output=True, text=True)
-                if "inet6" in probe.stdout and "tentative" not in probe.stdout:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        yield ns, ours, theirs
-    finally:
-        subprocess.run(["ip", "link", "del", ours], capture_output=True)
-        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+    with veth_pair() as pair:
+        yield pair
 
 
 async def test_sdp_discovery_over_a_veth_pair_between_namespaces(veth: tuple[str, str, str]) -> None:
     ns, ours, theirs = veth
-    for _ in range(50):
-        if "tentative" not in subprocess.run(["ip", "-6", "addr", "show", "dev", ours], capture_output=True, text=True).stdout:
-            break
-        await asyncio.sleep(0.1)
     async with SeccServer(Secc, host=f"{sdp.link_local_address(ours)}%{ours}") as server:
         transport, responder = await sdp.serve_sdp(ours, server.port, tls=False)
         try:

@@ -27,6 +27,9 @@ class BatteryEv:
     #: BPT sessions: the share of the charge loop spent charging before the EV asks to discharge.
     charge_share: float = 0.5
     loop_cycles: int = 10
+    #: PreCharge ends when the EVSE's voltage is within this of the EV's (None: after the first
+    #: answer — for peers whose simulated EVSE reports no real voltage, as Josev's does).
+    precharge_tolerance_v: float | None = 20.0
 
     def present_voltage_v(self) -> float:
         return self.ocv_empty_v + (self.ocv_full_v - self.ocv_empty_v) * self.soc

@@ -214,10 +214,12 @@ class Evcc(Engine):
                                          "EVTargetVoltage": rational(v)}, now)
 
     def _dcprechargeres(self, body: dict[str, Any], now: int) -> None:
-        if abs(number(body["EVSEPresentVoltage"]) - self.ev.present_voltage_v()) > 20.0:
+        tolerance = self.ev.precharge_tolerance_v
+        if tolerance is not None and abs(number(body["EVSEPresentVoltage"]) - self.ev.present_voltage_v()) > tolerance:
             self.ongoing += 1
             if self.ongoing > MAX_ONGOING:
-                self._end(False, "the EVSE voltage never reached the EV's within 20 V in PreCharge")
+                self._end(False, f"the EVSE voltage never reached the EV's within {tolerance:g} V in PreCharge "
+                                 f"(it reports {number(body['EVSEPresentVoltage']):g} V)")
                 return
             self._precharge(now)
             return
@@ -225,9 +227,12 @@ class Evcc(Engine):
         self._power_delivery("Start", now)
 
     def _power_delivery(self, progress: str, now: int) -> None:
-        body: dict[str, Any] = {"EVProcessing": "Finished" if progress == "Stop" else "Ongoing", "ChargeProgress": progress}
+        # Finished: the EV is done with its power profile and ready (Ongoing would ask the SECC to
+        # wait for another PowerDeliveryReq before the loop).
+        body: dict[str, Any] = {"EVProcessing": "Finished", "ChargeProgress": progress}
         if progress == "Start" and self.control == "scheduled":
-            body["EVPowerProfile"] = {"TimeAnchor": 0, "Scheduled_EVPPTControlMode": {"SelectedScheduleTupleID": self.schedule_tuple_id},
+            body["EVPowerProfile"] = {"TimeAnchor": 0, "Scheduled_EVPPTControlMode": {
+                "SelectedScheduleTupleID": self.schedule_tuple_id, "PowerToleranceAcceptance": "PowerToleranceConfirmed"},
                                       "EVPowerProfileEntries": {"EVPowerProfileEntry": [
                                           {"Duration": self.ev.departure_time_s, "Power": rational(self.ev.max_charge_power_w)}]}}
         elif progress == "Start":

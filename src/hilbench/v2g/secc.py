@@ -30,6 +30,8 @@ class Secc(Engine):
         self.loop_reports: list[dict[str, float]] = []
         self._deadline_ns: int | None = None
         self._negotiated: str | None = None
+        #: The EV said EVProcessing = Ongoing in PowerDelivery: it owes another PowerDeliveryReq.
+        self._power_delivery_ongoing = False
 
     # -- timers ----------------------------------------------------------------------------------
     def opened(self, now_ns: int) -> None:
@@ -47,7 +49,7 @@ class Secc(Engine):
     # -- requests --------------------------------------------------------------------------------
     def on_message(self, name: str, body: dict[str, Any], now_ns: int) -> None:
         prefix = self.service.prefix if self.service else ("AC_" if self._negotiated and self._negotiated.endswith("AC") else "DC_")
-        if name not in allowed_after(self.previous, prefix):
+        if name not in allowed_after(self.previous, prefix) or (self._power_delivery_ongoing and name != "PowerDeliveryReq"):
             self.refuse(name, "FAILED_SequenceError", f"{name} after {self.previous or 'nothing'}", now_ns)
             return
         if name not in ("supportedAppProtocolReq", "SessionSetupReq"):
@@ -201,12 +203,17 @@ class Secc(Engine):
             self.respond("ScheduleExchangeReq", {"EVSEProcessing": "Finished", "Dynamic_SEResControlMode": {}}, now)
             return
         e = self.evse
+        # With a price level schedule (one level): optional in the schema, but EVs such as Josev's
+        # refuse a ChargingSchedule without one of the two price schedules.
+        prices = {"TimeAnchor": 0, "PriceScheduleID": 1, "NumberOfPriceLevels": 1,
+                  "PriceLevelScheduleEntries": {"PriceLevelScheduleEntry": [{"Duration": 86_400, "PriceLevel": 0}]}}
         charging = {"PowerSchedule": {"TimeAnchor": 0, "PowerScheduleEntries": {"PowerScheduleEntry": [
-            {"Duration": 86_400, "Power": rational(e.max_charge_power_w)}]}}}
+            {"Duration": 86_400, "Power": rational(e.max_charge_power_w)}]}}, "PriceLevelSchedule": prices}
         schedule_tuple: dict[str, Any] = {"ScheduleTupleID": 1, "ChargingSchedule": charging}
         if self.service.bpt:  # the discharging schedule: negative power = EV → EVSE
             schedule_tuple["DischargingSchedule"] = {"PowerSchedule": {"TimeAnchor": 0, "PowerScheduleEntries": {
-                "PowerScheduleEntry": [{"Duration": 86_400, "Power": rational(-e.max_discharge_power_w)}]}}}
+                "PowerScheduleEntry": [{"Duration": 86_400, "Power": rational(-e.max_discharge_power_w)}]}},
+                "PriceLevelSchedule": prices | {"PriceScheduleID": 2}}
         self.respond("ScheduleExchangeReq", {"EVSEProcessing": "Finished",
                                              "Scheduled_SEResControlMode": {"ScheduleTuple": [schedule_tuple]}}, now)
 
@@ -221,6 +228,7 @@ class Secc(Engine):
         self.respond("DC_PreChargeReq", {"EVSEPresentVoltage": rational(e.present_voltage_v)}, now)
 
     def _powerdeliveryreq(self, body: dict[str, Any], now: int) -> None:
+        self._power_delivery_ongoing = body["EVProcessing"] == "Ongoing"
         if body["ChargeProgress"] == "Start":
             self.cycle = 0
         self.respond("PowerDeliveryReq", {}, now)

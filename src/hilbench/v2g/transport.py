@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import socket
 import time
 from collections.abc import Callable
@@ -16,6 +17,10 @@ from hilbench.errors import V2gTlsError
 from hilbench.v2g.engine import Engine
 from hilbench.v2g.evcc import Evcc
 from hilbench.v2g.secc import Secc
+
+
+#: ISO 15118: the SECC's TCP port lies in the dynamic range.
+DYNAMIC_PORTS = (49152, 65535)
 
 
 async def drive(engine: Engine, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -89,9 +94,19 @@ class SeccServer:
     _server: asyncio.base_events.Server | None = None
 
     async def start(self) -> SeccServer:
-        self._server = await asyncio.start_server(self._serve, self.host, self.port, family=socket.AF_INET6)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
+        """Listens on ``port``, or with 0 on a free port of the dynamic range 49152–65535 that the
+        SDP response must announce (EVs refuse another)."""
+        if self.port:
+            self._server = await asyncio.start_server(self._serve, self.host, self.port, family=socket.AF_INET6)
+            return self
+        for port in random.sample(range(DYNAMIC_PORTS[0], DYNAMIC_PORTS[1] + 1), 64):
+            try:
+                self._server = await asyncio.start_server(self._serve, self.host, port, family=socket.AF_INET6)
+            except OSError:
+                continue  # taken
+            self.port = port
+            return self
+        raise OSError(f"no free TCP port in {DYNAMIC_PORTS[0]}–{DYNAMIC_PORTS[1]} on {self.host}")
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         secc = self.make_secc()
