@@ -47,7 +47,7 @@ test-python: build peers
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build
-	cargo bench -p hilbench-core --bench integrate --bench ocmf
+	cargo bench -p hilbench-core --bench integrate --bench ocmf --bench v2g
 	$(PY) -m pytest benches -q --benchmark-only --benchmark-columns=min,median,mean,ops,rounds --benchmark-sort=name -p no:cacheprovider
 
 lint: build

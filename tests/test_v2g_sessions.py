@@ -122,3 +122,24 @@ def test_a_message_of_another_namespace_in_its_place_is_refused() -> None:
     evcc, secc = Evcc("DC_BPT", "dynamic", hook=swap), Secc()
     run(evcc, secc)
     assert secc.ended is not None and secc.ended.reason == "FAILED_SequenceError: SessionStopReq after ServiceSelectionReq"
+
+
+def test_reordered_requests_are_refused_with_sequence_error() -> None:
+    def ahead(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "AuthorizationSetupReq":  # the next request first, then this one
+            header = message[name]["Header"]
+            early = {"AuthorizationReq": {"Header": header, "SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}}
+            return [early, message]
+        return message
+
+    evcc, secc = Evcc("AC_BPT", "scheduled", hook=ahead), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and secc.ended.reason == "FAILED_SequenceError: AuthorizationReq after SessionSetupReq"
+
+
+def test_a_huge_v2gtp_length_is_refused_before_it_is_buffered() -> None:
+    secc = Secc()
+    secc.opened(0)
+    secc.receive_data(b"\x01\xfe\x80\x02" + (100_000_000).to_bytes(4, "big") + b"\x00" * 1000, 0)
+    assert secc.ended is not None and secc.ended.reason == "V2GTP: payload length 100000000 is above the limit of 65536 bytes"
+    assert len(secc.link._in) <= 1008  # nothing waits for the 100 MB

@@ -100,3 +100,22 @@ async def test_a_tls_12_client_is_refused(pki: v2g_pki.V2gPki) -> None:
 def test_a_configuration_that_cannot_load_says_why(pki: v2g_pki.V2gPki) -> None:
     with pytest.raises(V2gTlsError, match="TLS configuration"):
         tls.evcc_session(pki, tls.V2G20.but(groups="P-999"))
+
+
+async def test_a_stalling_tls_peer_ends_at_the_sequence_timeout(pki: v2g_pki.V2gPki) -> None:
+    """A client that connects and sends half a ClientHello, then nothing: the SECC gives up at its
+    V2G_SECC_Sequence_Timeout (shortened here), it does not hang."""
+    from hilbench.v2g.timing import Limits
+
+    async with SeccServer(lambda: Secc(limits=Limits(secc_sequence_timeout_s=0.5)), make_tls=lambda: tls.secc_session(pki)) as server:
+        reader, writer = await asyncio.open_connection("::1", server.port, family=socket.AF_INET6)
+        hello = tls.evcc_session(pki).take_outgoing()
+        writer.write(hello[: len(hello) // 2])
+        await writer.drain()
+        started = asyncio.get_running_loop().time()
+        await wait_sessions(server)
+        elapsed = asyncio.get_running_loop().time() - started
+        writer.close()
+    assert server.sessions[0].ended is not None
+    assert server.sessions[0].ended.reason == "no request after connecting (V2G_SECC_Sequence_Timeout)"
+    assert 0.3 < elapsed < 2.0

@@ -60,8 +60,9 @@ class Link:
         while len(self._in) >= 8:
             header = bytes(self._in[:8])
             length = int.from_bytes(header[4:8], "big")
-            if header[0] != 0x01 or header[1] != 0xFE or length > self.max_payload:
-                codec.split(header)  # names a bad version or payload type
+            if header[0] != 0x01 or header[1] != 0xFE:
+                raise V2gtpFrameError(f"V2GTP: protocol version {header[0]:#04x}/{header[1]:#04x} is not 0x01/0xFE")
+            if length > self.max_payload:
                 raise V2gtpFrameError(f"V2GTP: payload length {length} is above the limit of {self.max_payload} bytes")
             if len(self._in) < 8 + length:
                 break

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::names::types;
-use super::shape::{from_schema, to_schema, ShapeError};
+use super::shape::{from_schema, to_schema, At, ShapeError};
 
 pub const APP_PROTOCOL: &str = "urn:iso:15118:2:2010:AppProtocol";
 pub const COMMON: &str = "urn:iso:std:iso:15118:-20:CommonMessages";
@@ -63,7 +63,7 @@ pub fn decode(exi: &[u8], namespace: &str) -> Result<Value, V2gError> {
         AC => decoded::<iso20::ac::Document>(exi, namespace, iso20::ac::DOCUMENT_WIDTH)?,
         _ => decoded::<iso20::dc::Document>(exi, namespace, iso20::dc::DOCUMENT_WIDTH)?,
     };
-    Ok(to_schema(&raw, ty, "")?)
+    Ok(to_schema(&raw, ty, At::ROOT)?)
 }
 
 /// `{"<root element>": {...}}` → the EXI body.
@@ -73,7 +73,7 @@ pub fn encode(message: &Value, namespace: &str) -> Result<Vec<u8>, V2gError> {
         Some(o) if o.len() == 1 => o.keys().next().cloned().unwrap_or_default(),
         _ => return Err(V2gError::Shape { path: String::new(), reason: "a message is a dict with one key, its root element".into() }),
     };
-    let raw = from_schema(message, ty, "")?;
+    let raw = from_schema(message, ty, At::ROOT)?;
     let fail = |error: String| V2gError::Encode { namespace: namespace.into(), element: element.clone(), error };
     let typed = |raw: Value| -> Result<Vec<u8>, V2gError> {
         match namespace {

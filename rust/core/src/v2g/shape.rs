@@ -20,7 +20,32 @@ pub struct ShapeError {
 
 type Result<T> = std::result::Result<T, ShapeError>;
 
-fn fail<T>(path: &str, reason: impl Into<String>) -> Result<T> {
+/// Where in the message we are: a chain of element names, formatted only for an error.
+#[derive(Clone, Copy)]
+pub struct At<'a> {
+    parent: Option<&'a At<'a>>,
+    name: &'a str,
+}
+
+impl At<'_> {
+    pub const ROOT: At<'static> = At { parent: None, name: "" };
+
+    fn child<'b>(&'b self, name: &'b str) -> At<'b> {
+        At { parent: Some(self), name }
+    }
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}/{}", self.name)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn fail<T>(path: At<'_>, reason: impl Into<String>) -> Result<T> {
     Err(ShapeError { path: path.to_string(), reason: reason.into() })
 }
 
@@ -28,7 +53,7 @@ fn wrapped<'a>(ty: &'a str, wrapper: &str) -> Option<&'a str> {
     ty.strip_prefix(wrapper).and_then(|t| t.strip_prefix('<')).and_then(|t| t.strip_suffix('>'))
 }
 
-fn typedef<'a>(ty: &str, path: &str) -> Result<&'a TypeDef> {
+fn typedef<'a>(ty: &str, path: At<'_>) -> Result<&'a TypeDef> {
     match types().get(ty) {
         Some(def) => Ok(def),
         None => fail(path, format!("no schema names for type {ty}")),
@@ -40,7 +65,7 @@ fn is_choice(schema_name: &str) -> bool {
 }
 
 /// The crate's serde value of type `ty` → the schema's view.
-pub fn to_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
+pub fn to_schema(value: &Value, ty: &str, path: At<'_>) -> Result<Value> {
     if let Some(inner) = wrapped(ty, "Option").or_else(|| wrapped(ty, "Box")) {
         return if value.is_null() { Ok(Value::Null) } else { to_schema(value, inner, path) };
     }
@@ -77,7 +102,7 @@ pub fn to_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
                     let (name, content) = enum_to_schema(v, typedef(choice_ty, path)?, path)?;
                     out.insert(name, content.unwrap_or_else(|| Value::Object(Map::new())));
                 } else {
-                    let converted = to_schema(v, member_ty, &format!("{path}/{schema}"))?;
+                    let converted = to_schema(v, member_ty, path.child(schema))?;
                     if !converted.as_array().is_some_and(Vec::is_empty) {
                         out.insert(schema.clone(), converted); // an element occurring zero times is absent
                     }
@@ -89,7 +114,7 @@ pub fn to_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
 }
 
 /// An enum value: (schema name of the variant, its content if it has one).
-fn enum_to_schema(value: &Value, def: &TypeDef, path: &str) -> Result<(String, Option<Value>)> {
+fn enum_to_schema(value: &Value, def: &TypeDef, path: At<'_>) -> Result<(String, Option<Value>)> {
     let (variant, content) = match value {
         Value::String(s) => (s.as_str(), None),
         Value::Object(o) if o.len() == 1 => {
@@ -102,14 +127,14 @@ fn enum_to_schema(value: &Value, def: &TypeDef, path: &str) -> Result<(String, O
         return fail(path, format!("unknown variant {variant}"));
     };
     let content = match (content, member_ty) {
-        (Some(c), Some(t)) => Some(to_schema(c, t, &format!("{path}/{schema}"))?),
+        (Some(c), Some(t)) => Some(to_schema(c, t, path.child(schema))?),
         _ => None,
     };
     Ok((schema.clone(), content))
 }
 
 /// The schema's view of a value of type `ty` → the crate's serde value.
-pub fn from_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
+pub fn from_schema(value: &Value, ty: &str, path: At<'_>) -> Result<Value> {
     if let Some(inner) = wrapped(ty, "Option").or_else(|| wrapped(ty, "Box")) {
         return if value.is_null() { Ok(Value::Null) } else { from_schema(value, inner, path) };
     }
@@ -172,7 +197,7 @@ pub fn from_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
                 match object.get(schema) {
                     Some(v) => {
                         used += 1;
-                        out.insert(rust.clone(), from_schema(v, member_ty, &format!("{path}/{schema}"))?);
+                        out.insert(rust.clone(), from_schema(v, member_ty, path.child(schema))?);
                     }
                     None if optional => {
                         out.insert(rust.clone(), Value::Null);
@@ -180,7 +205,7 @@ pub fn from_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
                     None if member_ty.starts_with("Vec<") => {
                         out.insert(rust.clone(), Value::Array(vec![]));
                     }
-                    None => return fail(&format!("{path}/{schema}"), "missing"),
+                    None => return fail(path.child(schema), "missing"),
                 }
             }
             if used < object.len() {
@@ -189,7 +214,7 @@ pub fn from_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
                     .filter_map(|m| types().get(wrapped(m.2.as_deref().unwrap_or_default(), "Option").unwrap_or(m.2.as_deref().unwrap_or_default())))
                     .flat_map(|c| c.members.iter().map(|x| x.1.clone())).collect();
                 if let Some(k) = object.keys().find(|k| !known.contains(&k.as_str()) && !choices.contains(k)) {
-                    return fail(&format!("{path}/{k}"), "not an element of this type");
+                    return fail(path.child(k), "not an element of this type");
                 }
             }
             Ok(Value::Object(out))
@@ -197,20 +222,20 @@ pub fn from_schema(value: &Value, ty: &str, path: &str) -> Result<Value> {
     }
 }
 
-fn enum_from_schema(name: &str, content: Option<&Value>, def: &TypeDef, path: &str) -> Result<Value> {
+fn enum_from_schema(name: &str, content: Option<&Value>, def: &TypeDef, path: At<'_>) -> Result<Value> {
     let Some((rust, schema, member_ty)) = def.members.iter().find(|m| m.1 == name) else {
         return fail(path, format!("{name:?} is not one of {}", names(def)));
     };
     Ok(match member_ty {
         Some(t) => Value::Object(Map::from_iter([(
             rust.clone(),
-            from_schema(content.unwrap_or(&Value::Null), t, &format!("{path}/{schema}"))?,
+            from_schema(content.unwrap_or(&Value::Null), t, path.child(schema))?,
         )])),
         None => Value::String(rust.clone()),
     })
 }
 
-fn primitive(value: &Value, ty: &str, path: &str) -> Result<Value> {
+fn primitive(value: &Value, ty: &str, path: At<'_>) -> Result<Value> {
     let ok = match ty {
         "bool" => value.is_boolean(),
         "String" => value.is_string(),
