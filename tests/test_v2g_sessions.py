@@ -143,3 +143,62 @@ def test_a_huge_v2gtp_length_is_refused_before_it_is_buffered() -> None:
     secc.receive_data(b"\x01\xfe\x80\x02" + (100_000_000).to_bytes(4, "big") + b"\x00" * 1000, 0)
     assert secc.ended is not None and secc.ended.reason == "V2GTP: payload length 100000000 is above the limit of 65536 bytes"
     assert len(secc.link._in) <= 1008  # nothing waits for the 100 MB
+
+
+def test_standby_then_back_to_the_loop() -> None:
+    evcc, secc = Evcc("DC_BPT", "dynamic", ev=BatteryEv(loop_cycles=6), standby_at=2), Secc()
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK") and evcc.taken == ["standby"]
+    assert secc.progress == ["Start", "Standby", "Start", "Stop"]
+    assert sent(evcc).count("DC_ChargeLoopReq") == 6
+
+
+def test_standby_refused_with_a_warning_and_the_loop_goes_on() -> None:
+    from hilbench.v2g.evse_model import EvseModel
+
+    evcc, secc = Evcc("AC", "scheduled", ev=BatteryEv(loop_cycles=4), standby_at=1), Secc(evse=EvseModel(standby_allowed=False))
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK")
+    assert ("out", "PowerDeliveryRes") in [(d, n) for d, n, _t in secc.log]
+    assert secc.progress == ["Start", "Standby", "Start", "Stop"]
+
+
+@pytest.mark.parametrize("service", ["DC_BPT", "AC"])
+def test_schedule_renegotiation_inside_the_loop(service: str) -> None:
+    evcc, secc = Evcc(service, "scheduled", ev=BatteryEv(loop_cycles=5), renegotiate_at=2), Secc()
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK") and evcc.taken == ["schedule_renegotiation"]
+    requests = sent(evcc)
+    i = requests.index("PowerDeliveryReq", requests.index(f"{service[:2]}_ChargeLoopReq"))
+    assert requests[i:i + 3] == ["PowerDeliveryReq", "ScheduleExchangeReq", "PowerDeliveryReq"]
+    assert secc.progress == ["Start", "ScheduleRenegotiation", "Start", "Stop"]
+
+
+def test_service_renegotiation_goes_back_to_discovery() -> None:
+    evcc, secc = Evcc("DC", "scheduled", ev=BatteryEv(loop_cycles=3), service_renegotiation_at=1), Secc()
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK") and secc.ended == SessionEnded(True, "SessionStop OK")
+    requests = sent(evcc)
+    assert requests.count("ServiceDiscoveryReq") == 2 and requests.count("SessionStopReq") == 2
+    first_stop = requests.index("SessionStopReq")
+    assert requests[first_stop + 1] == "ServiceDiscoveryReq"
+
+
+def test_pause_and_resume_with_the_same_session_id() -> None:
+    from hilbench.v2g.evse_model import EvseModel
+
+    evse = EvseModel()
+    first, secc = Evcc("AC_BPT", "dynamic", ev=BatteryEv(loop_cycles=2), end_with="Pause"), Secc(evse=evse)
+    run(first, secc)
+    assert first.ended == SessionEnded(True, "SessionStop OK (Pause)") and first.session_id in evse.paused_sessions
+    second, secc2 = Evcc("AC_BPT", "dynamic", ev=BatteryEv(loop_cycles=2), resume_session_id=first.session_id), Secc(evse=evse)
+    run(second, secc2)
+    assert second.ended == SessionEnded(True, "SessionStop OK")
+    assert second.session_id == first.session_id and secc2.session_id == first.session_id
+    joined = [e for e in second.timing.exchanges if e.request == "SessionSetupReq"]
+    assert joined and first.session_id not in evse.paused_sessions
+    # An unknown session id to join: the SECC opens a new session, and the EV says it did not get its own.
+    third = Evcc("AC", "scheduled", resume_session_id="0123456789ABCDEF")
+    run(third, Secc(evse=evse))
+    assert third.ended is not None and third.ended.reason == ("asked to join session 0123456789ABCDEF, the SECC answered "
+                                                              "OK_NewSessionEstablished")

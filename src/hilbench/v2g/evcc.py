@@ -25,7 +25,15 @@ MAX_ONGOING = 50
 
 class Evcc(Engine):
     def __init__(self, service: str, control: str, *, ev: BatteryEv | None = None, hook: Hook | None = None,
-                 limits: Limits | None = None, evccid: str = EVCCID, clock_s: Callable[[], float] | None = None) -> None:
+                 limits: Limits | None = None, evccid: str = EVCCID, clock_s: Callable[[], float] | None = None,
+                 standby_at: int | None = None, renegotiate_at: int | None = None,
+                 service_renegotiation_at: int | None = None, end_with: str = "Terminate",
+                 resume_session_id: str | None = None) -> None:
+        """The optional paths, each taken once in the charge loop at the cycle given: a standby
+        (PowerDelivery Standby, then Start again), a schedule renegotiation (PowerDelivery
+        ScheduleRenegotiation, ScheduleExchange, Start), a service renegotiation (Stop, SessionStop
+        ServiceRenegotiation, back to ServiceDiscovery). ``end_with="Pause"`` pauses the session
+        instead of terminating it; ``resume_session_id`` joins a paused one."""
         super().__init__(hook=hook, limits=limits)
         if service not in SERVICES:
             raise ValueError(f"service {service!r} is not one of {', '.join(SERVICES)}")
@@ -40,7 +48,15 @@ class Evcc(Engine):
         self.ongoing = 0
         self.schedule_tuple_id: int | None = None
         self.parameter_set_id: int | None = None
-        self.stopping = False
+        self.progress = "Start"
+        self.standby_at, self.renegotiate_at, self.service_renegotiation_at = standby_at, renegotiate_at, service_renegotiation_at
+        if end_with not in ("Terminate", "Pause"):
+            raise ValueError(f"end_with {end_with!r} is not Terminate or Pause")
+        self.end_with = end_with
+        self.resume_session_id = resume_session_id
+        self.taken: list[str] = []  #: the optional paths taken, in order
+        self._renegotiating = False
+        self._service_renegotiation = False
         self.loop_reports: list[dict[str, float]] = []  #: what the SECC said in each loop cycle
         self._waiting: Exchange | None = None
 
@@ -102,9 +118,14 @@ class Evcc(Engine):
         handler(body, now_ns)
 
     def _supportedappprotocolres(self, body: dict[str, Any], now: int) -> None:
+        if self.resume_session_id:
+            self.session_id = self.resume_session_id  # the header of SessionSetupReq names the paused session
         self.request("SessionSetupReq", {"EVCCID": self.evccid}, now)
 
     def _sessionsetupres(self, body: dict[str, Any], now: int) -> None:
+        if self.resume_session_id and body["ResponseCode"] != "OK_OldSessionJoined":
+            self._end(False, f"asked to join session {self.resume_session_id}, the SECC answered {body['ResponseCode']}")
+            return
         self.session_id = body["Header"]["SessionID"]
         self.request("AuthorizationSetupReq", {}, now)
 
@@ -191,6 +212,10 @@ class Evcc(Engine):
             self._schedule_exchange(now)
             return
         self.ongoing = 0
+        if self._renegotiating:  # a new schedule inside the loop: straight back to it
+            self._renegotiating = False
+            self._power_delivery("Start", now)
+            return
         if self.control == "scheduled":
             tuples = body.get("Scheduled_SEResControlMode", {}).get("ScheduleTuple", [])
             if not tuples:
@@ -238,17 +263,26 @@ class Evcc(Engine):
         elif progress == "Start":
             body["EVPowerProfile"] = {"TimeAnchor": 0, "Dynamic_EVPPTControlMode": {}, "EVPowerProfileEntries": {
                 "EVPowerProfileEntry": [{"Duration": self.ev.departure_time_s, "Power": rational(self.ev.max_charge_power_w)}]}}
-        self.stopping = progress == "Stop"
+        self.progress = progress
         self.request("PowerDeliveryReq", body, now)
 
     def _powerdeliveryres(self, body: dict[str, Any], now: int) -> None:
         assert self.service is not None
-        if not self.stopping:
+        if self.progress == "Start":
             self._charge_loop(now)
+        elif self.progress == "Standby":
+            self._power_delivery("Start", now)  # out of standby, back to the loop
+        elif self.progress == "ScheduleRenegotiation":
+            self._renegotiating = True
+            self._schedule_exchange(now)
         elif self.service.dc:
             self.request("DC_WeldingDetectionReq", {"EVProcessing": "Ongoing"}, now)
         else:
-            self.request("SessionStopReq", {"ChargingSession": "Terminate"}, now)
+            self._session_stop(now)
+
+    def _session_stop(self, now: int) -> None:
+        session = "ServiceRenegotiation" if self._service_renegotiation else self.end_with
+        self.request("SessionStopReq", {"ChargingSession": session}, now)
 
     def _charge_loop(self, now: int) -> None:
         assert self.service is not None
@@ -303,6 +337,14 @@ class Evcc(Engine):
 
     def _next_cycle(self, now: int) -> None:
         self.cycle += 1
+        for path, at, progress in (("standby", self.standby_at, "Standby"),
+                                   ("schedule_renegotiation", self.renegotiate_at, "ScheduleRenegotiation"),
+                                   ("service_renegotiation", self.service_renegotiation_at, "Stop")):
+            if self.cycle == at and path not in self.taken:
+                self.taken.append(path)
+                self._service_renegotiation = path == "service_renegotiation"
+                self._power_delivery(progress, now)
+                return
         if self.cycle >= self.ev.loop_cycles:
             self._power_delivery("Stop", now)
         else:
@@ -315,10 +357,15 @@ class Evcc(Engine):
                 self.request("DC_WeldingDetectionReq", {"EVProcessing": "Ongoing"}, now)
                 return
         self.ongoing = 0
-        self.request("SessionStopReq", {"ChargingSession": "Terminate"}, now)
+        self._session_stop(now)
 
     def _sessionstopres(self, body: dict[str, Any], now: int) -> None:
-        self._end(True, "SessionStop OK")
+        if self._service_renegotiation:  # the session goes on with a new choice of service
+            self._service_renegotiation = False
+            self.cycle = 0
+            self.request("ServiceDiscoveryReq", {}, now)
+            return
+        self._end(True, "SessionStop OK" + (" (Pause)" if self.end_with == "Pause" else ""))
 
     def _ongoing(self, body: dict[str, Any], again: str, request: dict[str, Any], now: int) -> bool:
         """Repeats ``again`` while the SECC answers EVSEProcessing = Ongoing."""

@@ -28,7 +28,10 @@ class EvseModel:
     dynamic_discharge_w: float = -7_000.0
     dynamic_charge_cycles: int = 5
     present_voltage_v: float = 0.0
+    standby_allowed: bool = True
     session_ids: set[str] = field(default_factory=set)
+    #: Sessions the EV paused (SessionStop Pause): it may join them again with their id.
+    paused_sessions: set[str] = field(default_factory=set)
 
     def new_session_id(self) -> str:
         sid = secrets.token_hex(8).upper()

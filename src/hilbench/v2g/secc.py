@@ -28,6 +28,7 @@ class Secc(Engine):
         self.cycle = 0
         self.counts: dict[str, int] = {}
         self.loop_reports: list[dict[str, float]] = []
+        self.progress: list[str] = []  #: every PowerDeliveryReq's ChargeProgress, in order
         self._deadline_ns: int | None = None
         self._negotiated: str | None = None
         #: The EV said EVProcessing = Ongoing in PowerDelivery: it owes another PowerDeliveryReq.
@@ -61,9 +62,7 @@ class Secc(Engine):
         handler = getattr(self, "_" + name.replace("_", "").lower())
         self.previous = name
         handler(body, now_ns)
-        if name == "SessionStopReq":
-            self._end(True, "SessionStop OK")
-        else:
+        if self.ended is None:
             self._deadline_ns = now_ns + int(self.limits.sequence_timeout_s(response_of(name)) * NS)
 
     def respond(self, request: str, body: dict[str, Any], now_ns: int, code: str = "OK") -> None:
@@ -121,6 +120,12 @@ class Secc(Engine):
         self._end(False, "no common protocol", Finding("negotiation", f"offered {[o['ProtocolNamespace'] for o in offers]}"))
 
     def _sessionsetupreq(self, body: dict[str, Any], now: int) -> None:
+        asked = body["Header"]["SessionID"]
+        if asked in self.evse.paused_sessions:  # the EV resumes a paused session
+            self.evse.paused_sessions.discard(asked)
+            self.session_id = asked
+            self.respond("SessionSetupReq", {"EVSEID": self.evse.evseid}, now, "OK_OldSessionJoined")
+            return
         self.session_id = self.evse.new_session_id()
         self.respond("SessionSetupReq", {"EVSEID": self.evse.evseid}, now, "OK_NewSessionEstablished")
 
@@ -229,8 +234,12 @@ class Secc(Engine):
 
     def _powerdeliveryreq(self, body: dict[str, Any], now: int) -> None:
         self._power_delivery_ongoing = body["EVProcessing"] == "Ongoing"
-        if body["ChargeProgress"] == "Start":
-            self.cycle = 0
+        progress = body["ChargeProgress"]
+        self.progress.append(progress)
+        if progress == "Standby" and not self.evse.standby_allowed:
+            # A warning, not a failure: the EV goes on (it sends Start again).
+            self.respond("PowerDeliveryReq", {}, now, "WARNING_StandbyNotAllowed")
+            return
         self.respond("PowerDeliveryReq", {}, now)
 
     def _dcchargeloopreq(self, body: dict[str, Any], now: int) -> None:
@@ -275,4 +284,10 @@ class Secc(Engine):
         self.respond("DC_WeldingDetectionReq", {"EVSEPresentVoltage": rational(0.0)}, now)
 
     def _sessionstopreq(self, body: dict[str, Any], now: int) -> None:
+        session = body["ChargingSession"]
         self.respond("SessionStopReq", {}, now)
+        if session == "ServiceRenegotiation":
+            return  # the EV goes back to ServiceDiscovery
+        if session == "Pause":
+            self.evse.paused_sessions.add(self.session_id)
+        self._end(True, "SessionStop OK" + (" (Pause)" if session == "Pause" else ""))

@@ -26,7 +26,9 @@ NEXT: dict[str, tuple[str, ...]] = {
                          "PowerDeliveryReq"),
     "{X}ChargeLoopReq": ("{X}ChargeLoopReq", "PowerDeliveryReq"),
     "DC_WeldingDetectionReq": ("DC_WeldingDetectionReq", "SessionStopReq"),
-    "SessionStopReq": (),
+    # SessionStop ends the session, unless ChargingSession = ServiceRenegotiation: then the EV
+    # chooses its service again.
+    "SessionStopReq": ("ServiceDiscoveryReq",),
 }
 
 
