@@ -96,9 +96,7 @@ class ScpiDcSupply(ScpiInstrument, DcSupply):
         self.command("output_on" if on else "output_off")
 
     def safe_state(self) -> None:
-        """Output off, written without waiting for any answer (a mute instrument must not delay
-        the rest of the rig's safe state)."""
-        self.transport.write(self.model.set["output_off"])
+        self.write_output_off()
 
     def output_is_on(self) -> bool:
         return self.state("output")

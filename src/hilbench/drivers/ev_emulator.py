@@ -134,11 +134,7 @@ class CanEvEmulator(EvEmulator):
 
     def _apply(self, changes: Mapping[str, Any]) -> EvEmulatorStatus:
         """Sends the whole control frame with ``changes`` and waits until the status confirms it."""
-        sent_ns = time.monotonic_ns()  # before sending: the echo may come back at once
-        counter = self._send(changes)
-        echo = self.map.echo.signal
-        values = self.transport.wait_for(self.map.status, lambda v: v.get(echo) == counter,
-                                         waiting_for=f"echoes counter {counter}", since_ns=sent_ns)
+        values = self._send_confirmed(changes, "echoes counter {}")
         status = self._status(values)
         self._control.update(changes)
         for key, got in (("cp_state", status.cp_state), ("contactor", status.contactor_closed),
@@ -149,6 +145,16 @@ class CanEvEmulator(EvEmulator):
                     f"{self.name}: asked for {key} = {want!r}, the emulator reports {got!r}",
                     instrument=self.name, command=self.map.control, reply=str(values)))
         return status
+
+    def _send_confirmed(self, changes: Mapping[str, Any], waiting_for: str, *,
+                        timeout_s: float | None = None) -> dict[str, Any]:
+        """Sends the control frame with ``changes``; returns the status frame that echoes its
+        counter (``waiting_for`` describes that wait, ``{}`` standing for the counter)."""
+        sent_ns = time.monotonic_ns()  # before sending: the echo may come back at once
+        counter = self._send(changes)
+        echo = self.map.echo.signal
+        return self.transport.wait_for(self.map.status, lambda v: v.get(echo) == counter, since_ns=sent_ns,
+                                       waiting_for=waiting_for.format(counter), timeout_s=timeout_s)
 
     def _send(self, changes: Mapping[str, Any], *, ident: bool = False) -> int:
         self._counter = (self._counter + 1) % 256
@@ -227,12 +233,9 @@ class CanEvEmulator(EvEmulator):
     def safe_state(self) -> None:
         """Sends the safe control frame, then waits at most three status periods for its echo (a
         silent emulator must not hold up the rig, but an unconfirmed safe state is reported)."""
-        sent_ns = time.monotonic_ns()
-        counter = self._send({"cp_state": "B", "contactor": False, "insulation_ohm": math.inf})
-        echo = self.map.echo.signal
-        wait_s = min(self.transport.timeout_s, 3 * self.map.period_s)
-        self.transport.wait_for(self.map.status, lambda v: v.get(echo) == counter, since_ns=sent_ns,
-                                waiting_for=f"confirms the safe state (counter {counter})", timeout_s=wait_s)
+        self._send_confirmed({"cp_state": "B", "contactor": False, "insulation_ohm": math.inf},
+                             "confirms the safe state (counter {})",
+                             timeout_s=min(self.transport.timeout_s, 3 * self.map.period_s))
 
 
 def _raw(sig: CanSignal, value: Any) -> Any:

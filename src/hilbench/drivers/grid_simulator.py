@@ -100,8 +100,7 @@ class ScpiGridSimulator(ScpiInstrument, GridSimulator):
         self.command("output_on" if on else "output_off")
 
     def safe_state(self) -> None:
-        """Output off, written without waiting for an answer (see ``ScpiDcSupply.safe_state``)."""
-        self.transport.write(self.model.set["output_off"])
+        self.write_output_off()
 
     def output_is_on(self) -> bool:
         return self.state("output")

@@ -77,6 +77,11 @@ class ScpiInstrument:
         self.check_errors(command)
         return value
 
+    def write_output_off(self) -> None:
+        """The output-off command, written without waiting for any answer or reading the error
+        queue: a mute instrument must not delay the rest of the rig's safe state."""
+        self.transport.write(self.model.set["output_off"])
+
     def command(self, name: str) -> None:
         """A command without a value (``output_off``)."""
         command = self.model.set[name]

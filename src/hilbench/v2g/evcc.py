@@ -136,7 +136,8 @@ class Evcc(Engine):
         self.request("AuthorizationReq", {"SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now)
 
     def _authorizationres(self, body: dict[str, Any], now: int) -> None:
-        if self._ongoing(body, "AuthorizationReq", {"SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now):
+        if self._ongoing(body, "Authorization", lambda: self.request("AuthorizationReq", {
+                "SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now)):
             return
         self.request("ServiceDiscoveryReq", {}, now)
 
@@ -204,14 +205,8 @@ class Evcc(Engine):
     _acchargeparameterdiscoveryres = _dcchargeparameterdiscoveryres
 
     def _scheduleexchangeres(self, body: dict[str, Any], now: int) -> None:
-        if body.get("EVSEProcessing") == "Ongoing":
-            self.ongoing += 1
-            if self.ongoing > MAX_ONGOING:
-                self._end(False, "ScheduleExchange stays Ongoing")
-                return
-            self._schedule_exchange(now)
+        if self._ongoing(body, "ScheduleExchange", lambda: self._schedule_exchange(now)):
             return
-        self.ongoing = 0
         if self._renegotiating:  # a new schedule inside the loop: straight back to it
             self._renegotiating = False
             self._power_delivery("Start", now)
@@ -229,7 +224,7 @@ class Evcc(Engine):
             self._power_delivery("Start", now)
 
     def _dccablecheckres(self, body: dict[str, Any], now: int) -> None:
-        if self._ongoing(body, "DC_CableCheckReq", {}, now):
+        if self._ongoing(body, "DC_CableCheck", lambda: self.request("DC_CableCheckReq", {}, now)):
             return
         self._precharge(now)
 
@@ -367,14 +362,15 @@ class Evcc(Engine):
             return
         self._end(True, "SessionStop OK" + (" (Pause)" if self.end_with == "Pause" else ""))
 
-    def _ongoing(self, body: dict[str, Any], again: str, request: dict[str, Any], now: int) -> bool:
-        """Repeats ``again`` while the SECC answers EVSEProcessing = Ongoing."""
+    def _ongoing(self, body: dict[str, Any], what: str, again: Callable[[], None]) -> bool:
+        """Repeats the request (``again``) while the SECC answers EVSEProcessing = Ongoing, at
+        most MAX_ONGOING times; True while it does."""
         if body.get("EVSEProcessing") != "Ongoing":
             self.ongoing = 0
             return False
         self.ongoing += 1
         if self.ongoing > MAX_ONGOING:
-            self._end(False, f"{again[:-3]} stays Ongoing")
+            self._end(False, f"{what} stays Ongoing")
         else:
-            self.request(again, request, now)
+            again()
         return True
