@@ -99,6 +99,20 @@ def test_messages_that_do_not_fit_the_schema(message: dict[str, Any], error: str
         codec.encode(message, codec.DC)
 
 
+def test_attributes_with_rust_keyword_names_survive_the_round_trip() -> None:
+    """``Reference/@Type`` is ``r#type`` in the crate: the name table once missed it, and the view
+    dropped the attribute without a word."""
+    reference = {"Type": "urn:hilbench:test", "URI": "#id1", "DigestMethod": {"Algorithm": "http://www.w3.org/2001/04/xmlenc#sha512"},
+                 "DigestValue": "ABCD"}
+    signature = {"SignedInfo": {"CanonicalizationMethod": {"Algorithm": "http://www.w3.org/TR/canonical-exi/"},
+                                "SignatureMethod": {"Algorithm": "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"},
+                                "Reference": [reference]},
+                 "SignatureValue": {"character data": "0102"}}
+    message = {"AuthorizationReq": {"Header": {"SessionID": "0000000000000001", "TimeStamp": 5, "Signature": signature},
+                                    "SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}}
+    assert codec.decode(codec.encode(message, codec.COMMON), codec.COMMON) == message
+
+
 def test_a_value_beyond_the_schema_facets_is_refused_by_the_encoder() -> None:
     message = edited(["DC_ChargeLoopReq", "Header", "SessionID"], "00" * 9)  # SessionID is 8 bytes
     with pytest.raises(V2gMessageError, match=r"cannot encode DC_ChargeLoopReq"):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 MODULES = ("common", "messages", "ac", "dc")
 DOC = re.compile(r"^\s*///\s*`([^`]+)`(?: element, (\d+)\.\.(\d+|unbounded))?")
-FIELD = re.compile(r"^\s*pub (\w+): (.+),\s*$")
+FIELD = re.compile(r"^\s*pub (?:r#)?(\w+): (.+),\s*$")  # serde drops the r# of a raw identifier
 VARIANT = re.compile(r"^\s*(\w+)(?:\((.+)\))?(?: = \d+)?,\s*$")
 PRIMITIVES = {"bool", "u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "String", "f32", "f64"}
 

@@ -1,5 +1,5 @@
 //! `cargo bench -p hilbench-core --bench v2g`: ISO 15118-20 EXI in pure Rust — the crate's codec
-//! alone, and hilbench's decode/encode with the schema-named view — per recorded message; the
+//! alone, and hilbench's decode/encode into the schema-named JSON view — per recorded message; the
 //! Python bench (`benches/test_bench_v2g.py`) sets its times against these.
 
 use std::hint::black_box;

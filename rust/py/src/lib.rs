@@ -12,6 +12,7 @@ mod metering;
 mod ocmf;
 mod schemas;
 mod v2g;
+mod v2g_view;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,28 +1,27 @@
 //! `hilbench._core` ISO 15118-20 functions: the EXI codec with messages as plain dicts in the
-//! schema's names, and V2GTP framing; the work runs with the GIL released.
+//! schema's names (`v2g_view.rs`), and V2GTP framing; the work runs with the GIL released.
 
-use hilbench_core::v2g::{self, v2gtp};
+use hilbench_core::v2g::{self, v2gtp, Document};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use pythonize::{depythonize, pythonize};
-use serde_json::Value;
 
 use crate::errors;
+use crate::v2g_view::{PySink, PySource};
 
-/// `exi` (an EXI body) → `{"<root element>": {...}}`.
+/// `exi` (an EXI body) → `{"<root element>": {...}}`: the EXI is decoded with the GIL released,
+/// then the view is built as Python objects directly from the decoded message.
 #[pyfunction]
 pub fn v2g_decode<'py>(py: Python<'py>, exi: &[u8], namespace: &str) -> PyResult<Bound<'py, PyAny>> {
-    let value = py.detach(|| v2g::decode(exi, namespace)).map_err(|e| errors::v2g_error(py, e))?;
-    Ok(pythonize(py, &value)?)
+    let doc = py.detach(|| Document::parse(exi, namespace)).map_err(|e| errors::v2g_error(py, e))?;
+    doc.view(&PySink::new(py)).map_err(|e| errors::v2g_error(py, e))
 }
 
-/// `{"<root element>": {...}}` → the EXI body.
+/// `{"<root element>": {...}}` → the EXI body: the view is read into the crate's message, which
+/// is then encoded with the GIL released.
 #[pyfunction]
 pub fn v2g_encode<'py>(py: Python<'py>, message: &Bound<'py, PyAny>, namespace: &str) -> PyResult<Bound<'py, PyBytes>> {
-    let value: Value = depythonize(message).map_err(|e| {
-        errors::v2g_error(py, v2g::V2gError::Shape { path: String::new(), reason: format!("not a message: {e}") })
-    })?;
-    let exi = py.detach(|| v2g::encode(&value, namespace)).map_err(|e| errors::v2g_error(py, e))?;
+    let (doc, element) = Document::from_view(PySource(message.clone()), namespace).map_err(|e| errors::v2g_error(py, e))?;
+    let exi = py.detach(|| doc.to_exi(namespace, &element)).map_err(|e| errors::v2g_error(py, e))?;
     Ok(PyBytes::new(py, &exi))
 }
 

@@ -1,17 +1,18 @@
 //! ISO 15118-20 EXI through the `iso15118` crate's schema-informed codec, with messages in the
-//! schema's own names (`shape.rs`): `decode(exi, namespace)` → `{"DC_ChargeLoopReq": {...}}` and
+//! schema's own names (`view_out.rs`, `view_in.rs`): `decode(exi, namespace)` → `{"DC_ChargeLoopReq": {...}}` and
 //! `encode` back. A decoding error names the root element, the EXI error and where in the stream
 //! (the bit range) decoding stopped making sense.
 
 use iso15118::app_protocol::{SupportedAppProtocolReq, SupportedAppProtocolRes};
 use iso15118::exi::{Decoder, ExiDocument, ExiError};
 use iso15118::iso20;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use super::json_view::JsonSink;
 use super::names::types;
-use super::shape::{from_schema, to_schema, At, ShapeError};
+use super::view_in::{from_view, ShapeError, Source};
+use super::view_out::{to_view, Sink};
 
 pub const APP_PROTOCOL: &str = "urn:iso:15118:2:2010:AppProtocol";
 pub const COMMON: &str = "urn:iso:std:iso:15118:-20:CommonMessages";
@@ -48,66 +49,99 @@ fn document_type(namespace: &str) -> Result<&'static str, V2gError> {
     })
 }
 
+/// A decoded document of one of the namespaces, as the crate's types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Document {
+    App(AppDocument),
+    Common(iso20::messages::Document),
+    Ac(iso20::ac::Document),
+    Dc(iso20::dc::Document),
+}
+
+/// The supportedAppProtocol document, which the crate has as two separate types.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum AppDocument {
+    Req(SupportedAppProtocolReq),
+    Res(SupportedAppProtocolRes),
+}
+
+impl Document {
+    /// `exi` (an EXI body, without the V2GTP header) of `namespace`.
+    pub fn parse(exi: &[u8], namespace: &str) -> Result<Self, V2gError> {
+        document_type(namespace)?;
+        Ok(match namespace {
+            APP_PROTOCOL => match SupportedAppProtocolReq::from_bytes(exi) {
+                Ok(req) => Document::App(AppDocument::Req(req)),
+                Err(first) => match SupportedAppProtocolRes::from_bytes(exi) {
+                    Ok(res) => Document::App(AppDocument::Res(res)),
+                    Err(_) => return Err(located::<SupportedAppProtocolReq>(exi, first, namespace, 1, "supportedAppProtocol")),
+                },
+            },
+            COMMON => Document::Common(decoded(exi, namespace, iso20::messages::DOCUMENT_WIDTH)?),
+            AC => Document::Ac(decoded(exi, namespace, iso20::ac::DOCUMENT_WIDTH)?),
+            _ => Document::Dc(decoded(exi, namespace, iso20::dc::DOCUMENT_WIDTH)?),
+        })
+    }
+
+    /// The schema's view, built by `sink`: `{"<root element>": {...}}`.
+    pub fn view<K: Sink>(&self, sink: &K) -> Result<K::Value, V2gError> {
+        let shown = match self {
+            Document::App(d) => to_view(sink, d, "app::Document"),
+            Document::Common(d) => to_view(sink, d, "messages::Document"),
+            Document::Ac(d) => to_view(sink, d, "ac::Document"),
+            Document::Dc(d) => to_view(sink, d, "dc::Document"),
+        };
+        shown.map_err(|e| V2gError::Shape { path: String::new(), reason: e.0 })
+    }
+
+    /// The document of `namespace` from the schema's view of it, read through `source`; also the
+    /// root element's name.
+    pub fn from_view<S: Source>(view: S, namespace: &str) -> Result<(Self, String), V2gError> {
+        let ty = document_type(namespace)?;
+        let mut roots = Vec::new();
+        let walked = view.entries(&mut |key, _| {
+            roots.push(key.to_string());
+            Ok(())
+        });
+        let element = match (walked, roots.len()) {
+            (Some(Ok(())), 1) => roots.remove(0),
+            _ => return Err(V2gError::Shape { path: String::new(), reason: "a message is a dict with one key, its root element".into() }),
+        };
+        let doc = match namespace {
+            APP_PROTOCOL => Document::App(from_view(view, ty)?),
+            COMMON => Document::Common(from_view(view, ty)?),
+            AC => Document::Ac(from_view(view, ty)?),
+            _ => Document::Dc(from_view(view, ty)?),
+        };
+        Ok((doc, element))
+    }
+
+    /// The EXI body; an error names `element` (the root) and what the encoder refused.
+    pub fn to_exi(&self, namespace: &str, element: &str) -> Result<Vec<u8>, V2gError> {
+        let exi = match self {
+            Document::App(AppDocument::Req(d)) => d.to_vec(),
+            Document::App(AppDocument::Res(d)) => d.to_vec(),
+            Document::Common(d) => d.to_vec(),
+            Document::Ac(d) => d.to_vec(),
+            Document::Dc(d) => d.to_vec(),
+        };
+        exi.map_err(|e| V2gError::Encode { namespace: namespace.into(), element: element.into(), error: e.to_string() })
+    }
+}
+
 /// `exi` (an EXI body, without the V2GTP header) → `{"<root element>": {...}}`.
 pub fn decode(exi: &[u8], namespace: &str) -> Result<Value, V2gError> {
-    let ty = document_type(namespace)?;
-    let raw = match namespace {
-        APP_PROTOCOL => match SupportedAppProtocolReq::from_bytes(exi) {
-            Ok(req) => wrap("Req", &req),
-            Err(first) => match SupportedAppProtocolRes::from_bytes(exi) {
-                Ok(res) => wrap("Res", &res),
-                Err(_) => return Err(located::<SupportedAppProtocolReq>(exi, first, namespace, 1, "supportedAppProtocol")),
-            },
-        },
-        COMMON => decoded::<iso20::messages::Document>(exi, namespace, iso20::messages::DOCUMENT_WIDTH)?,
-        AC => decoded::<iso20::ac::Document>(exi, namespace, iso20::ac::DOCUMENT_WIDTH)?,
-        _ => decoded::<iso20::dc::Document>(exi, namespace, iso20::dc::DOCUMENT_WIDTH)?,
-    };
-    Ok(to_schema(&raw, ty, At::ROOT)?)
+    Document::parse(exi, namespace)?.view(&JsonSink)
 }
 
 /// `{"<root element>": {...}}` → the EXI body.
 pub fn encode(message: &Value, namespace: &str) -> Result<Vec<u8>, V2gError> {
-    let ty = document_type(namespace)?;
-    let element = match message.as_object() {
-        Some(o) if o.len() == 1 => o.keys().next().cloned().unwrap_or_default(),
-        _ => return Err(V2gError::Shape { path: String::new(), reason: "a message is a dict with one key, its root element".into() }),
-    };
-    let raw = from_schema(message, ty, At::ROOT)?;
-    let fail = |error: String| V2gError::Encode { namespace: namespace.into(), element: element.clone(), error };
-    let typed = |raw: Value| -> Result<Vec<u8>, V2gError> {
-        match namespace {
-            APP_PROTOCOL => {
-                let (variant, body) = raw.as_object().and_then(|o| o.iter().next()).map(|(k, v)| (k.clone(), v.clone())).unwrap_or_default();
-                if variant == "Req" {
-                    to_vec::<SupportedAppProtocolReq>(body)
-                } else {
-                    to_vec::<SupportedAppProtocolRes>(body)
-                }
-            }
-            COMMON => to_vec::<iso20::messages::Document>(raw),
-            AC => to_vec::<iso20::ac::Document>(raw),
-            _ => to_vec::<iso20::dc::Document>(raw),
-        }
-        .map_err(fail)
-    };
-    typed(raw)
+    let (doc, element) = Document::from_view(message, namespace)?;
+    doc.to_exi(namespace, &element)
 }
 
-fn wrap<T: Serialize>(variant: &str, value: &T) -> Value {
-    Value::Object(Map::from_iter([(variant.to_string(), serde_json::to_value(value).expect("serialisable"))]))
-}
-
-fn to_vec<T: DeserializeOwned + ExiDocument>(raw: Value) -> Result<Vec<u8>, String> {
-    let doc: T = serde_json::from_value(raw).map_err(|e| e.to_string())?;
-    doc.to_vec().map_err(|e| e.to_string())
-}
-
-fn decoded<T: ExiDocument + Serialize>(exi: &[u8], namespace: &str, width: u32) -> Result<Value, V2gError> {
-    match T::from_bytes(exi) {
-        Ok(doc) => Ok(serde_json::to_value(&doc).expect("serialisable")),
-        Err(e) => Err(located::<T>(exi, e, namespace, width, "")),
-    }
+fn decoded<T: ExiDocument>(exi: &[u8], namespace: &str, width: u32) -> Result<T, V2gError> {
+    T::from_bytes(exi).map_err(|e| located::<T>(exi, e, namespace, width, ""))
 }
 
 /// Where decoding failed. The crate's decoder does not report its position, so the bit range
