@@ -1,5 +1,6 @@
-"""ISO 15118-20 EXI through hilbench's codec, called from Python (run: make bench). The side-by-side
-with Josev's EXIficient codec (in .venv-peers) comes with the interop step of the V2G issue."""
+"""ISO 15118-20 through hilbench, called from Python (run: make bench): the EXI codec, side by side
+with Josev's EXIficient codec (in .venv-peers) in one run; and what the bench adds to a response
+time it measures on loopback."""
 
 from __future__ import annotations
 
@@ -84,3 +85,67 @@ def test_side_by_side_with_josev(benchmark) -> None:  # type: ignore[no-untyped-
     benchmark.extra_info.update(rows)
     exi = bytes.fromhex(CASES["DC_ChargeLoopReq"]["exi_hex"])
     benchmark(codec.decode, exi, CASES["DC_ChargeLoopReq"]["namespace"])
+
+
+SECC_CHILD = """
+import asyncio, json, sys
+from hilbench.v2g.secc import Secc
+from hilbench.v2g.transport import SeccServer
+async def main():
+    async with SeccServer(Secc) as server:
+        print(server.port, flush=True)
+        while not server.sessions:
+            await asyncio.sleep(0.01)
+        print(json.dumps(server.sessions[0].log), flush=True)
+asyncio.run(main())
+"""
+
+
+def exchanges(log: list[tuple[str, str, int]], first: str) -> list[tuple[int, int]]:
+    """(time a ``first`` message was logged, time the answer to it was), in order."""
+    out, pending = [], None
+    for direction, _name, ns in log:
+        if direction == first:
+            pending = ns
+        elif pending is not None:
+            out.append((pending, ns))
+            pending = None
+    return out
+
+
+@pytest.mark.benchmark(group="v2g timing overhead")
+def test_timing_overhead_on_loopback(benchmark) -> None:  # type: ignore[no-untyped-def]
+    """What the bench adds to a response time it measures: a DC_BPT dynamic session of 2000 loop
+    cycles, the bench SECC in its own process, both stamping CLOCK_MONOTONIC. Per exchange, the
+    EVCC's measured response time (request handed to the socket → response read) less the SECC's
+    own (request read → answer logged) is the bench's share: the loopback both ways, the EVCC's
+    wake-up, and all of the bench SECC's work but the stamp itself — it stamps its answer with the
+    time the request came in, so its decoding, deciding, encoding and sending all count here. An
+    upper bound on what the bench EVCC adds to a real charger's response time."""
+    import asyncio
+    import statistics
+    import subprocess
+    import sys
+
+    from hilbench.v2g.ev_model import BatteryEv
+    from hilbench.v2g.evcc import Evcc
+    from hilbench.v2g.transport import run_evcc
+
+    secc = subprocess.Popen([sys.executable, "-c", SECC_CHILD], stdout=subprocess.PIPE, text=True)
+    try:
+        assert secc.stdout is not None
+        port = int(secc.stdout.readline())
+        session = lambda: asyncio.run(run_evcc(Evcc("DC_BPT", "dynamic", ev=BatteryEv(loop_cycles=2000)), "::1", port))  # noqa: E731
+        evcc = benchmark.pedantic(session, rounds=1, iterations=1)  # the whole session is the timed run
+        secc_log = json.loads(secc.stdout.readline())
+    finally:
+        secc.wait(timeout=30)
+    assert evcc.ended is not None and evcc.ended.ok
+    ours = [(x.request_ns, x.response_ns) for x in evcc.timing.exchanges]
+    theirs = exchanges([tuple(x) for x in secc_log], "in")
+    assert len(ours) == len(theirs) > 2000
+    overhead_us = sorted(((r - q) - (a - b)) / 1e3 for (q, r), (b, a) in zip(ours, theirs, strict=True))
+    p50, p99 = statistics.median(overhead_us), overhead_us[int(len(overhead_us) * 0.99)]
+    row = {"exchanges": len(overhead_us), "p50_us": round(p50, 1), "p99_us": round(p99, 1), "max_us": round(overhead_us[-1], 1)}
+    print(f"\nbench overhead on a loopback response time: {row}")
+    benchmark.extra_info.update(row)

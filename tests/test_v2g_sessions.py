@@ -90,6 +90,21 @@ def test_a_slow_secc_is_flagged_in_the_timing_report() -> None:
     assert all(x.response_time_ms == pytest.approx(300.0, abs=2.0) for x in late)
 
 
+def test_the_response_time_runs_from_when_the_request_left() -> None:
+    """The EVCC's own delay before its request goes out (here a hook's) is not the SECC's."""
+    def late_request(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "DC_ChargeLoopReq":
+            return Delay(message, 0.2)
+        return message
+
+    evcc, secc = Evcc("DC", "scheduled", ev=BatteryEv(loop_cycles=3), hook=late_request), Secc()
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK")
+    loop = [x for x in evcc.timing.exchanges if x.request == "DC_ChargeLoopReq"]
+    assert len(loop) == 3 and all(x.response_time_ms is not None and x.response_time_ms < 5 for x in loop)
+    assert not evcc.timing.exceeded()
+
+
 def test_a_secc_that_stops_answering_ends_the_session_at_the_timeout() -> None:
     evcc, secc = Evcc("DC", "scheduled"), Secc(hook=lambda d, n, m: None if d == "out" and n == "DC_CableCheckRes" else m)
     elapsed = run(evcc, secc)

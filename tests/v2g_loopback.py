@@ -19,10 +19,12 @@ def run(evcc: Evcc, secc: Secc, *, step_ns: int = MS, limit_ns: int = 600_000 * 
         moved = False
         data = evcc.data_to_send()
         if data:
+            evcc.data_sent(now)
             secc.receive_data(data, now)
             moved = True
         data = secc.data_to_send()
         if data:
+            secc.data_sent(now)
             evcc.receive_data(data, now)
             moved = True
         if not moved:

@@ -34,6 +34,10 @@ class Engine:
     def data_to_send(self) -> bytes:
         return self.link.data_to_send()
 
+    def data_sent(self, now_ns: int) -> None:
+        """The transport handed the bytes of ``data_to_send`` to the network at ``now_ns``."""
+        self.on_sent(now_ns)
+
     def receive_data(self, data: bytes, now_ns: int) -> None:
         if self.ended is not None:
             return
@@ -87,6 +91,9 @@ class Engine:
 
     def on_timer(self, now_ns: int) -> None:
         """A role's own timeouts."""
+
+    def on_sent(self, now_ns: int) -> None:
+        """Bytes left at ``now_ns`` (a role that measures its peer stamps its request then)."""
 
     def send(self, name: str, body: dict[str, Any], now_ns: int) -> None:
         message = {name: body}

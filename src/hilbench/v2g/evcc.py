@@ -59,6 +59,7 @@ class Evcc(Engine):
         self._service_renegotiation = False
         self.loop_reports: list[dict[str, float]] = []  #: what the SECC said in each loop cycle
         self._waiting: Exchange | None = None
+        self._waiting_sent = False
 
     # -- start and requests ----------------------------------------------------------------------
     def start(self, now_ns: int) -> None:
@@ -72,7 +73,15 @@ class Evcc(Engine):
         if not name.startswith("supportedAppProtocol"):
             body = {"Header": header(self.session_id, self.clock_s()), **body}
         self._waiting = Exchange(name, now_ns, limit_s=self.limits.performance_s(name))
+        self._waiting_sent = False
         self.send(name, body, now_ns)
+
+    def on_sent(self, now_ns: int) -> None:
+        """The request waited on left now: the SECC's response time runs from here, so the time
+        this EVCC took to decide and encode it (or a hook's delay) is not counted against it."""
+        if self._waiting is not None and not self._waiting_sent:
+            self._waiting.request_ns = now_ns
+            self._waiting_sent = True
 
     def own_deadline_ns(self) -> int | None:
         if self._waiting is None or self.ended is not None:
