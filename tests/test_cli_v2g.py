@@ -21,7 +21,7 @@ def test_evcc_against_secc_processes() -> None:
         assert [m["message"] for m in result["messages"]].count("DC_ChargeLoopReq") == 4
         assert result["timings_ms"]["DC_ChargeLoopReq"]["limit_ms"] == 250.0
         assert json.loads(secc.stdout.readline()) == {"ok": True, "reason": "SessionStop OK", "service": "DC_BPT",  # type: ignore[union-attr]
-                                                      "control": "scheduled"}
+                                                      "control": "scheduled", "authorization": {"service": "EIM"}}
     finally:
         secc.send_signal(signal.SIGINT)
         secc.wait(10)
@@ -36,10 +36,19 @@ def test_evcc_against_secc_over_tls(tmp_path) -> None:  # type: ignore[no-untype
         hello = json.loads(secc.stdout.readline())  # type: ignore[union-attr]
         assert hello["tls"] is True
         p = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "evcc", "--secc", hello["listening"], "--service", "AC_BPT",
-                            "--control", "dynamic", "--pki", str(pki), "--loop-cycles", "3", "--json"],
+                            "--control", "dynamic", "--pki", str(pki), "--loop-cycles", "3", "--auth", "PnC", "--json"],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, p.stderr
-        assert json.loads(p.stdout.splitlines()[-1])["ok"]
+        result = json.loads(p.stdout.splitlines()[-1])
+        assert result["ok"] and result["authorization"] == "PnC"
+        served = json.loads(secc.stdout.readline())  # type: ignore[union-attr]
+        assert served["authorization"] == {"service": "PnC", "code": "OK", "reason": ""}
     finally:
         secc.send_signal(signal.SIGINT)
         secc.wait(10)
+
+
+def test_pnc_needs_tls() -> None:
+    p = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "evcc", "--secc", "[::1]:50000", "--no-tls", "--auth", "PnC"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "PnC needs TLS" in p.stderr

@@ -180,6 +180,12 @@ class V2gTlsError(TransportError):
     configuration that could not be loaded; the message says which."""
 
 
+class V2gPncError(LocalProtocolError):
+    """ISO 15118-20 Plug & Charge: a signing or checking step that could not run (a contract key
+    that does not load, a challenge of the wrong length) — not the SECC's verdict, which is a
+    response code."""
+
+
 class V2gtpFrameError(RemoteProtocolError):
     """A V2GTP frame with a wrong header, payload type or length."""
 

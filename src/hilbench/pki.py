@@ -83,6 +83,8 @@ def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Nam
                                       data_encipherment=False, key_agreement=not ca,
                                       encipher_only=False, decipher_only=False), critical=True)
          .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if issuer != subject:  # RFC 5280 §4.2.1.1; strict path validation (the PnC contract check) requires it
+        b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     if eku is not None:
         b = b.add_extension(x509.ExtendedKeyUsage([eku]), critical=False)
     if san:

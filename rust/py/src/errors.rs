@@ -18,6 +18,7 @@ static EXI_DECODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static V2G_MESSAGE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static V2GTP_FRAME_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TLS_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PNC_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 /// `hilbench.errors.OcppFrameError(message, code=, errors=, unique_id=, message_type=, action=)`;
 /// `errors` is a list of `{"pointer", "message", "keyword", "code"}` dicts.
@@ -72,6 +73,11 @@ pub fn v2gtp_error(py: Python<'_>, e: V2gtpError) -> PyErr {
 /// A TLS handshake the peer failed (or a configuration we could not load): `V2gTlsError`.
 pub fn tls_error(py: Python<'_>, e: TlsError) -> PyErr {
     simple(py, &TLS_ERROR, "V2gTlsError", e.to_string())
+}
+
+/// A Plug & Charge step that could not run (a key that does not load): `V2gPncError`.
+pub fn pnc_error(py: Python<'_>, message: String) -> PyErr {
+    simple(py, &PNC_ERROR, "V2gPncError", message)
 }
 
 fn simple(py: Python<'_>, cell: &PyOnceLock<Py<PyType>>, name: &str, message: String) -> PyErr {

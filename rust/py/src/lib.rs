@@ -12,6 +12,7 @@ mod metering;
 mod ocmf;
 mod schemas;
 mod v2g;
+mod v2g_pnc;
 mod v2g_view;
 
 #[pymodule]
@@ -47,5 +48,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(v2g::v2gtp_frame, m)?)?;
     m.add_function(wrap_pyfunction!(v2g::v2g_schema_table, m)?)?;
     m.add_class::<v2g::TlsSession>()?;
+    m.add_function(wrap_pyfunction!(v2g_pnc::v2g_pnc_sign, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g_pnc::v2g_pnc_check, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g_pnc::v2g_pnc_fragment, m)?)?;
+    m.add_function(wrap_pyfunction!(v2g_pnc::v2g_pnc_signed_info, m)?)?;
     Ok(())
 }

@@ -13,9 +13,10 @@ from rich.console import Console
 
 from hilbench.errors import HilbenchError, PkiError
 from hilbench.v2g import pki as v2g_pki
-from hilbench.v2g import sdp, tls
+from hilbench.v2g import pnc, sdp, tls
 from hilbench.v2g.ev_model import BatteryEv
 from hilbench.v2g.evcc import Evcc
+from hilbench.v2g.evse_model import EvseModel
 from hilbench.v2g.secc import Secc
 from hilbench.v2g.services import SERVICES
 from hilbench.v2g.transport import SeccServer, run_evcc
@@ -42,6 +43,7 @@ def evcc_command(
     interface: Annotated[Optional[str], typer.Option(help="discover the SECC with SDP on this interface")] = None,
     no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP instead of mutual TLS 1.3")] = False,
     pki: Annotated[Path, typer.Option(help="the -20 test PKI (generated there if absent)")] = DEFAULT_PKI,
+    auth: Annotated[str, typer.Option(help="EIM, or PnC with the PKI's contract (needs TLS)")] = "EIM",
     loop_cycles: int = 10,
     as_json: Annotated[bool, typer.Option("--json", help="a last line {ok, messages, timings_ms}")] = False,
 ) -> None:
@@ -49,6 +51,9 @@ def evcc_command(
     ended with SessionStop OK."""
     if service not in SERVICES or control not in ("scheduled", "dynamic") or (secc is None) == (interface is None):
         err.print("[red]error:[/] give --secc HOST:PORT or --interface IFACE, a known --service and --control")
+        raise typer.Exit(2)
+    if auth not in ("EIM", "PnC") or (auth == "PnC" and no_tls):
+        err.print("[red]error:[/] --auth is EIM or PnC, and PnC needs TLS (ISO 15118-20 has no PnC over plain TCP)")
         raise typer.Exit(2)
 
     async def session() -> Evcc:
@@ -58,8 +63,11 @@ def evcc_command(
             assert secc is not None
             host, _, port_text = secc.rpartition(":")
             host, port = host.strip("[]"), int(port_text)
-        session_tls = None if no_tls else tls.evcc_session(_pki(pki))
-        return await run_evcc(Evcc(service, control, ev=BatteryEv(loop_cycles=loop_cycles)), host, port, tls=session_tls)
+        the_pki = None if no_tls else _pki(pki)
+        session_tls = tls.evcc_session(the_pki) if the_pki else None
+        contract = pnc.Contract.from_chain(the_pki.contract) if the_pki and auth == "PnC" else None
+        evcc = Evcc(service, control, ev=BatteryEv(loop_cycles=loop_cycles), contract=contract)
+        return await run_evcc(evcc, host, port, tls=session_tls)
 
     try:
         evcc = asyncio.run(session())
@@ -72,7 +80,8 @@ def evcc_command(
                for name, row in evcc.timing.by_message().items()}
     ok = bool(evcc.ended and evcc.ended.ok)
     if as_json:
-        print(json.dumps({"ok": ok, "reason": evcc.ended.reason if evcc.ended else None, "messages": messages, "timings_ms": timings}))
+        print(json.dumps({"ok": ok, "reason": evcc.ended.reason if evcc.ended else None, "authorization": evcc.authorized_by,
+                          "messages": messages, "timings_ms": timings}))
     else:
         for m in messages:
             console.print(f"{m['t_ms']:>10.3f} ms  {'->' if m['dir'] == 'out' else '<-'}  {m['message']}", highlight=False)
@@ -91,13 +100,15 @@ def secc_command(
     no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP instead of mutual TLS 1.3")] = False,
     pki: Annotated[Path, typer.Option(help="the -20 test PKI (generated there if absent)")] = DEFAULT_PKI,
 ) -> None:
-    """Serves sessions until stopped (Ctrl-C), one line per finished session."""
+    """Serves sessions until stopped (Ctrl-C), one line per finished session. Over TLS it offers Plug &
+    Charge too, trusting the PKI's MO root."""
 
     async def serve() -> None:
         listen = f"{sdp.link_local_address(interface)}%{interface}" if interface else host
         the_pki = None if no_tls else _pki(pki)
         make_tls = (lambda: tls.secc_session(the_pki)) if the_pki else None  # noqa: E731
-        server = await SeccServer(Secc, host=listen, port=port, make_tls=make_tls).start()
+        trust = the_pki.contract.root.read_bytes() if the_pki else None
+        server = await SeccServer(lambda: Secc(evse=EvseModel(pnc_trust_pem=trust)), host=listen, port=port, make_tls=make_tls).start()
         sdp_transport = (await sdp.serve_sdp(interface, server.port, tls=not no_tls))[0] if interface else None
         print(json.dumps({"listening": f"[{listen}]:{server.port}", "sdp": interface, "tls": not no_tls}), flush=True)
         stop = asyncio.Event()
@@ -108,7 +119,8 @@ def secc_command(
         while not stop.is_set():
             for s in server.sessions[reported:]:
                 print(json.dumps({"ok": bool(s.ended and s.ended.ok), "reason": s.ended.reason if s.ended else None,
-                                  "service": s.service.name if s.service else None, "control": s.control}), flush=True)
+                                  "service": s.service.name if s.service else None, "control": s.control,
+                                  "authorization": s.authorization or {"service": "EIM"}}), flush=True)
             reported = len(server.sessions)
             try:
                 await asyncio.wait_for(stop.wait(), 0.2)

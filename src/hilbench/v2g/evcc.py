@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from hilbench.v2g import pnc
 from hilbench.v2g.engine import Engine
 from hilbench.v2g.ev_model import BatteryEv
+from hilbench.v2g.pnc import Contract
 from hilbench.v2g.events import Finding
 from hilbench.v2g.link import NS, Hook
 from hilbench.v2g.sequence import response_of
@@ -28,12 +30,13 @@ class Evcc(Engine):
                  limits: Limits | None = None, evccid: str = EVCCID, clock_s: Callable[[], float] | None = None,
                  standby_at: int | None = None, renegotiate_at: int | None = None,
                  service_renegotiation_at: int | None = None, end_with: str = "Terminate",
-                 resume_session_id: str | None = None) -> None:
+                 resume_session_id: str | None = None, contract: Contract | None = None) -> None:
         """The optional paths, each taken once in the charge loop at the cycle given: a standby
         (PowerDelivery Standby, then Start again), a schedule renegotiation (PowerDelivery
         ScheduleRenegotiation, ScheduleExchange, Start), a service renegotiation (Stop, SessionStop
         ServiceRenegotiation, back to ServiceDiscovery). ``end_with="Pause"`` pauses the session
-        instead of terminating it; ``resume_session_id`` joins a paused one."""
+        instead of terminating it; ``resume_session_id`` joins a paused one. With a ``contract``
+        the EV authorizes by Plug & Charge where the SECC offers it, else by EIM."""
         super().__init__(hook=hook, limits=limits)
         if service not in SERVICES:
             raise ValueError(f"service {service!r} is not one of {', '.join(SERVICES)}")
@@ -60,6 +63,10 @@ class Evcc(Engine):
         self.loop_reports: list[dict[str, float]] = []  #: what the SECC said in each loop cycle
         self._waiting: Exchange | None = None
         self._waiting_sent = False
+        self.contract = contract
+        #: The AuthorizationReq as first sent (body, header Signature): repeated unaltered while Ongoing.
+        self._authorization: tuple[dict[str, Any], dict[str, Any] | None] | None = None
+        self.refused: str | None = None  #: the AuthorizationRes code that refused the EV, if one did
 
     # -- start and requests ----------------------------------------------------------------------
     def start(self, now_ns: int) -> None:
@@ -69,9 +76,12 @@ class Evcc(Engine):
             {"ProtocolNamespace": ns, "VersionNumberMajor": 1, "VersionNumberMinor": 0, "SchemaID": 1, "Priority": 1}]},
             now_ns)
 
-    def request(self, name: str, body: dict[str, Any], now_ns: int) -> None:
+    def request(self, name: str, body: dict[str, Any], now_ns: int, signature: dict[str, Any] | None = None) -> None:
         if not name.startswith("supportedAppProtocol"):
-            body = {"Header": header(self.session_id, self.clock_s()), **body}
+            head = header(self.session_id, self.clock_s())
+            if signature is not None:
+                head["Signature"] = signature
+            body = {"Header": head, **body}
         self._waiting = Exchange(name, now_ns, limit_s=self.limits.performance_s(name))
         self._waiting_sent = False
         self.send(name, body, now_ns)
@@ -139,14 +149,35 @@ class Evcc(Engine):
         self.request("AuthorizationSetupReq", {}, now)
 
     def _authorizationsetupres(self, body: dict[str, Any], now: int) -> None:
-        if "EIM" not in body.get("AuthorizationServices", []):
-            self._end(False, "the SECC offers no EIM authorization")
+        offered = body.get("AuthorizationServices", [])
+        if self.contract is not None and "PnC" in offered and "PnC_ASResAuthorizationMode" in body:
+            challenge = bytes.fromhex(body["PnC_ASResAuthorizationMode"]["GenChallenge"])
+            mode, signature = pnc.sign(self.contract, challenge)
+            self._authorization = ({"SelectedAuthorizationService": "PnC", "PnC_AReqAuthorizationMode": mode}, signature)
+        elif "EIM" in offered:
+            self._authorization = ({"SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, None)
+        else:
+            self._end(False, f"the SECC offers no authorization this EV can use ({offered})")
             return
-        self.request("AuthorizationReq", {"SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now)
+        self._authorize(now)
+
+    @property
+    def authorized_by(self) -> str | None:
+        """The authorization service the EV selected (EIM or PnC), once it has."""
+        return None if self._authorization is None else str(self._authorization[0]["SelectedAuthorizationService"])
+
+    def _authorize(self, now: int) -> None:
+        assert self._authorization is not None
+        body, signature = self._authorization
+        self.request("AuthorizationReq", body, now, signature)
 
     def _authorizationres(self, body: dict[str, Any], now: int) -> None:
-        if self._ongoing(body, "Authorization", lambda: self.request("AuthorizationReq", {
-                "SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}, now)):
+        if str(body["ResponseCode"]).startswith("WARNING"):  # refused: the EV stops the session
+            self.refused = body["ResponseCode"]
+            self.events.append(Finding("authorization", f"AuthorizationRes: {self.refused}"))
+            self.request("SessionStopReq", {"ChargingSession": "Terminate"}, now)
+            return
+        if self._ongoing(body, "Authorization", lambda: self._authorize(now)):
             return
         self.request("ServiceDiscoveryReq", {}, now)
 
@@ -364,6 +395,9 @@ class Evcc(Engine):
         self._session_stop(now)
 
     def _sessionstopres(self, body: dict[str, Any], now: int) -> None:
+        if self.refused is not None:
+            self._end(False, f"AuthorizationRes: {self.refused}")
+            return
         if self._service_renegotiation:  # the session goes on with a new choice of service
             self._service_renegotiation = False
             self.cycle = 0

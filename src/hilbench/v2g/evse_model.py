@@ -32,6 +32,12 @@ class EvseModel:
     session_ids: set[str] = field(default_factory=set)
     #: Sessions the EV paused (SessionStop Pause): it may join them again with their id.
     paused_sessions: set[str] = field(default_factory=set)
+    #: Plug & Charge: the MO roots (PEM) whose contracts this station accepts; None offers EIM only.
+    pnc_trust_pem: bytes | None = None
+    #: The time (Unix s) a contract's validity is checked at; None: now.
+    pnc_at_unix: int | None = None
+    #: The signature suites honoured (``hilbench.v2g.pnc.SUITES``).
+    pnc_suites: tuple[str, ...] = ("ecdsa-sha512",)
 
     def new_session_id(self) -> str:
         sid = secrets.token_hex(8).upper()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hilbench.v2g import pnc
 from hilbench.v2g.engine import Engine
 from hilbench.v2g.events import Finding
 from hilbench.v2g.evse_model import EvseModel
@@ -33,6 +34,9 @@ class Secc(Engine):
         self._negotiated: str | None = None
         #: The EV said EVProcessing = Ongoing in PowerDelivery: it owes another PowerDeliveryReq.
         self._power_delivery_ongoing = False
+        self.gen_challenge: bytes | None = None  #: issued in AuthorizationSetupRes when PnC is offered
+        #: The verdict on a PnC authorization: service, response code, reason.
+        self.authorization: dict[str, str] | None = None
 
     # -- timers ----------------------------------------------------------------------------------
     def opened(self, now_ns: int) -> None:
@@ -130,12 +134,37 @@ class Secc(Engine):
         self.respond("SessionSetupReq", {"EVSEID": self.evse.evseid}, now, "OK_NewSessionEstablished")
 
     def _authorizationsetupreq(self, body: dict[str, Any], now: int) -> None:
-        self.respond("AuthorizationSetupReq", {"AuthorizationServices": ["EIM"], "CertificateInstallationService": False,
-                                               "EIM_ASResAuthorizationMode": {}}, now)
+        if self.evse.pnc_trust_pem is None:
+            self.respond("AuthorizationSetupReq", {"AuthorizationServices": ["EIM"], "CertificateInstallationService": False,
+                                                   "EIM_ASResAuthorizationMode": {}}, now)
+            return
+        self.gen_challenge = pnc.new_challenge()
+        self.respond("AuthorizationSetupReq", {"AuthorizationServices": ["EIM", "PnC"], "CertificateInstallationService": False,
+                                               "PnC_ASResAuthorizationMode": {"GenChallenge": self.gen_challenge.hex().upper()}}, now)
 
     def _authorizationreq(self, body: dict[str, Any], now: int) -> None:
+        if body["SelectedAuthorizationService"] == "PnC":
+            self._pnc_authorization(body, now)
+            return
         ongoing = self.counts["AuthorizationReq"] <= self.evse.authorization_ongoing
         self.respond("AuthorizationReq", {"EVSEProcessing": "Ongoing" if ongoing else "Finished"}, now)
+
+    def _pnc_authorization(self, body: dict[str, Any], now: int) -> None:
+        """The EV's signed contract, checked (and checked again on a repeated request)."""
+        mode = body.get("PnC_AReqAuthorizationMode")
+        if self.evse.pnc_trust_pem is None or self.gen_challenge is None or mode is None:
+            code, why = "WARNING_AuthorizationSelectionInvalid", "PnC was not offered"
+        else:
+            code, why = pnc.check(mode, body["Header"].get("Signature"), self.gen_challenge, self.evse.pnc_trust_pem,
+                                  at_unix=self.evse.pnc_at_unix, suites=self.evse.pnc_suites)
+        self.authorization = {"service": "PnC", "code": code, "reason": why}
+        if code.startswith("FAILED"):
+            self.refuse("AuthorizationReq", code, why, now)
+            return
+        if code != "OK":
+            self.events.append(Finding("authorization", f"PnC refused: {code}: {why}"))
+        ongoing = code == "OK" and self.counts["AuthorizationReq"] <= self.evse.authorization_ongoing
+        self.respond("AuthorizationReq", {"EVSEProcessing": "Ongoing" if ongoing else "Finished"}, now, code)
 
     def _servicediscoveryreq(self, body: dict[str, Any], now: int) -> None:
         services = [{"ServiceID": SERVICES[s].service_id, "FreeService": False} for s in self.evse.services]

@@ -12,7 +12,8 @@ NEXT: dict[str, tuple[str, ...]] = {
     "supportedAppProtocolReq": ("SessionSetupReq",),
     "SessionSetupReq": ("AuthorizationSetupReq",),
     "AuthorizationSetupReq": ("AuthorizationReq",),
-    "AuthorizationReq": ("AuthorizationReq", "ServiceDiscoveryReq"),
+    # An EV whose authorization was refused (a WARNING_ code) stops the session.
+    "AuthorizationReq": ("AuthorizationReq", "ServiceDiscoveryReq", "SessionStopReq"),
     "ServiceDiscoveryReq": ("ServiceDetailReq", "ServiceSelectionReq"),
     "ServiceDetailReq": ("ServiceDetailReq", "ServiceSelectionReq"),
     "ServiceSelectionReq": ("{X}ChargeParameterDiscoveryReq",),

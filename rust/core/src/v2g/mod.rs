@@ -3,6 +3,7 @@
 pub mod codec;
 pub mod json_view;
 pub mod names;
+pub mod pnc;
 pub mod schema;
 pub mod tls;
 pub mod v2gtp;
