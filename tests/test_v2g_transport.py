@@ -82,3 +82,23 @@ async def test_sdp_discovery_over_a_veth_pair_between_namespaces(veth: tuple[str
     assert result == {"host": f"{sdp.link_local_address(ours)}%{theirs}", "port": server.port, "ok": True,
                       "reason": "SessionStop OK"}
     assert responder.requests >= 1 and server.sessions[0].ended == SessionEnded(True, "SessionStop OK")
+
+
+async def test_the_collector_rests_during_sessions_and_is_back_after_the_last() -> None:
+    """Automatic garbage collection is off while any session runs (so no full pass lands inside a
+    measured response time) and back on when the last of overlapping sessions ends."""
+    import gc
+
+    seen: list[bool] = []
+
+    def watch(direction, name, message):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return message
+
+    assert gc.isenabled()
+    async with SeccServer(Secc) as server:
+        sessions = [run_evcc(Evcc("DC", "dynamic", ev=BatteryEv(loop_cycles=n), hook=watch), "::1", server.port) for n in (2, 6)]
+        done = await asyncio.gather(*sessions)
+    assert all(e.ended == SessionEnded(True, "SessionStop OK") for e in done)
+    assert seen and not any(seen)
+    assert gc.isenabled()

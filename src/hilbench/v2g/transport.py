@@ -24,6 +24,31 @@ from hilbench.v2g.secc import Secc
 DYNAMIC_PORTS = (49152, 65535)
 
 
+class _QuietGc:
+    """No automatic garbage collection while any session runs: a full pass over a long session's
+    record takes milliseconds and would land inside a measured response time. ``drive`` collects
+    the young generations by hand after each message is handled; the rest waits until the last
+    session ends, when the collector is put back as it was."""
+
+    def __init__(self) -> None:
+        self.sessions = 0
+        self.was_enabled = True
+
+    def enter(self) -> None:
+        if self.sessions == 0:
+            self.was_enabled = gc.isenabled()
+            gc.disable()
+        self.sessions += 1
+
+    def leave(self) -> None:
+        self.sessions -= 1
+        if self.sessions == 0 and self.was_enabled:
+            gc.enable()
+
+
+_quiet_gc = _QuietGc()
+
+
 async def drive(engine: Engine, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                 clock: Callable[[], int] = time.monotonic_ns, tls: _core.TlsSession | None = None) -> None:
     """Until the engine's session ends (or the connection does). With ``tls``, the engine's bytes
@@ -43,11 +68,7 @@ async def drive(engine: Engine, reader: asyncio.StreamReader, writer: asyncio.St
             engine.data_sent(clock())
             await writer.drain()
 
-    gc_was_enabled = gc.isenabled()
-    # No automatic collection during the session: a full pass over a long session's record takes
-    # milliseconds and would land inside a measured response time. The young generations are
-    # collected by hand after each message is handled; the rest waits for the session's end.
-    gc.disable()
+    _quiet_gc.enter()
     try:
         while engine.ended is None:
             await flush()
@@ -76,8 +97,7 @@ async def drive(engine: Engine, reader: asyncio.StreamReader, writer: asyncio.St
     except (ConnectionError, OSError, V2gTlsError) as e:
         engine.transport_failed(str(e), b"")
     finally:
-        if gc_was_enabled:
-            gc.enable()
+        _quiet_gc.leave()
         writer.close()
         with contextlib.suppress(ConnectionError, OSError):
             await writer.wait_closed()
