@@ -5,6 +5,7 @@ says what and where; never a crash."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
@@ -107,10 +108,26 @@ def test_attributes_with_rust_keyword_names_survive_the_round_trip() -> None:
     signature = {"SignedInfo": {"CanonicalizationMethod": {"Algorithm": "http://www.w3.org/TR/canonical-exi/"},
                                 "SignatureMethod": {"Algorithm": "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"},
                                 "Reference": [reference]},
-                 "SignatureValue": {"character data": "0102"}}
+                 "SignatureValue": {"value": "0102"}}
     message = {"AuthorizationReq": {"Header": {"SessionID": "0000000000000001", "TimeStamp": 5, "Signature": signature},
                                     "SelectedAuthorizationService": "EIM", "EIM_AReqAuthorizationMode": {}}}
     assert codec.decode(codec.encode(message, codec.COMMON), codec.COMMON) == message
+
+
+def test_binary_values_take_the_lexical_form_of_their_xsd_type() -> None:
+    """xs:hexBinary (SessionID) as hex, xs:base64Binary (GenChallenge, certificates, digests,
+    signatures) as base64 — as EXIficient's JSON writes them; each refused in the other's form
+    where the two cannot be told apart."""
+    challenge = bytes(range(16))
+    message = {"AuthorizationSetupRes": {"Header": {"SessionID": "00112233445566AA", "TimeStamp": 5}, "ResponseCode": "OK",
+                                         "AuthorizationServices": ["EIM", "PnC"], "CertificateInstallationService": False,
+                                         "PnC_ASResAuthorizationMode": {"GenChallenge": base64.b64encode(challenge).decode()}}}
+    exi = codec.encode(message, codec.COMMON)
+    assert codec.decode(exi, codec.COMMON) == message
+    wrong = copy.deepcopy(message)
+    wrong["AuthorizationSetupRes"]["PnC_ASResAuthorizationMode"]["GenChallenge"] = "zz!"
+    with pytest.raises(V2gMessageError, match=r"GenChallenge: \"zz!\" is not base64 \(xs:base64Binary\)"):
+        codec.encode(wrong, codec.COMMON)
 
 
 def test_a_value_beyond_the_schema_facets_is_refused_by_the_encoder() -> None:

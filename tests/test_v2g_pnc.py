@@ -6,6 +6,7 @@ PnC authorization can be wrong shows the SECC's answer."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import datetime as dt
 import hashlib
@@ -83,8 +84,8 @@ def test_the_signature_checks_out_with_an_independent_ecdsa(pki: v2g_pki.V2gPki,
     assert info["SignatureMethod"]["Algorithm"] == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
     assert [r["URI"] for r in info["Reference"]] == ["#" + mode["Id"]]
     fragment = _core.v2g_pnc_fragment(mode)
-    assert hashlib.sha512(fragment).hexdigest().upper() == info["Reference"][0]["DigestValue"]
-    value = bytes.fromhex(signature["SignatureValue"]["character data"])
+    assert hashlib.sha512(fragment).digest() == base64.b64decode(info["Reference"][0]["DigestValue"])
+    value = base64.b64decode(signature["SignatureValue"]["value"])
     assert len(value) == 132  # r ‖ s, 66 bytes each on P-521
     der = encode_dss_signature(int.from_bytes(value[:66], "big"), int.from_bytes(value[66:], "big"))
     leaf = x509.load_der_x509_certificate(contract.leaf_der)
@@ -112,8 +113,9 @@ def altered(change):  # type: ignore[no-untyped-def]
 
 
 def flip_signature(req: dict[str, Any]) -> None:
-    value = req["Header"]["Signature"]["SignatureValue"]["character data"]
-    req["Header"]["Signature"]["SignatureValue"]["character data"] = value[:-2] + ("00" if value[-2:] != "00" else "01")
+    value = bytearray(base64.b64decode(req["Header"]["Signature"]["SignatureValue"]["value"]))
+    value[-1] ^= 1
+    req["Header"]["Signature"]["SignatureValue"]["value"] = pnc.b64(bytes(value))
 
 
 def other_challenge_signed(contract: pnc.Contract):  # type: ignore[no-untyped-def]
@@ -129,7 +131,7 @@ def typed_reference(req: dict[str, Any]) -> None:
 def other_certificate(pki: v2g_pki.V2gPki):  # type: ignore[no-untyped-def]
     def change(req: dict[str, Any]) -> None:  # the SECC's certificate where the contract's should be
         secc_leaf = x509.load_pem_x509_certificates(pki.secc.chain.read_bytes())[0]
-        req["PnC_AReqAuthorizationMode"]["ContractCertificateChain"]["Certificate"] = secc_leaf.public_bytes(Encoding.DER).hex()
+        req["PnC_AReqAuthorizationMode"]["ContractCertificateChain"]["Certificate"] = pnc.b64(secc_leaf.public_bytes(Encoding.DER))
     return change
 
 
@@ -147,7 +149,7 @@ def test_a_wrong_pnc_authorization_gets_the_response_code(pki: v2g_pki.V2gPki, c
         "signature value flipped": flip_signature,
         "no signature": lambda req: req["Header"].pop("Signature"),
         "forbidden Reference/@Type": typed_reference,
-        "GenChallenge altered after signing": lambda req: req["PnC_AReqAuthorizationMode"].update(GenChallenge="00" * 16),
+        "GenChallenge altered after signing": lambda req: req["PnC_AReqAuthorizationMode"].update(GenChallenge=pnc.b64(bytes(16))),
         "signed over another challenge": other_challenge_signed(contract),
         "a certificate that is not the signer's": other_certificate(pki),
     }[fault]

@@ -3,6 +3,8 @@ codec's own schema table (element occurrences and the facets the encoder enforce
 
 from __future__ import annotations
 
+import base64
+
 import json
 import re
 from functools import lru_cache
@@ -37,9 +39,10 @@ def value(ty: str, facets: dict[str, Any], depth: int) -> st.SearchStrategy[Any]
     inner, wrapper = _unwrap(ty)
     if wrapper in ("Option", "Box"):
         return value(inner, facets, depth)
-    if ty == "bytes":
+    if ty in ("hexBinary", "base64Binary"):  # each in its XSD lexical form
         low, high = lengths(facets)
-        return st.binary(min_size=low, max_size=min(high, max(low, 24))).map(lambda b: b.hex().upper())
+        lexical = (lambda b: b.hex().upper()) if ty == "hexBinary" else (lambda b: base64.b64encode(b).decode())
+        return st.binary(min_size=low, max_size=min(high, max(low, 24))).map(lexical)
     if ty == "bool":
         return st.booleans()
     if ty == "String":

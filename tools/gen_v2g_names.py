@@ -121,6 +121,32 @@ def facets(path: Path, module: str, types: dict[str, dict]) -> None:
                     element[kind] = values
 
 
+#: The binary elements whose XSD type is xs:hexBinary: only ``sessionIDType`` in the -20 schemas.
+#: Every other binary type (certificateType, genChallengeType, meterSignatureType,
+#: dHpublickeyType, the encrypted private key types, xmldsig's DigestValueType, CryptoBinary and
+#: SignatureValueType) is xs:base64Binary. EXI codes both alike, so the crate's types do not say
+#: which; the view writes each in its XSD lexical form (as EXIficient's JSON does, which the interop
+#: tests compare against).
+HEX_BINARY = {"SessionID"}
+
+
+#: An element's simple content next to its attributes (``SignatureValue``'s base64 beside its
+#: ``Id``): the crate documents it as "character data"; EXIficient's JSON, which Josev and the
+#: recorded vectors use, calls it ``value``.
+SIMPLE_CONTENT = "value"
+
+
+def lexical_forms(types: dict[str, dict]) -> None:
+    """``bytes`` → ``hexBinary`` or ``base64Binary``, by the element's XSD type; simple content named
+    as EXIficient's JSON names it."""
+    for t in types.values():
+        for m in t["members"]:
+            if m[1] == "character data":
+                m[1] = SIMPLE_CONTENT
+            if m[2] is not None and "bytes" in m[2]:
+                m[2] = m[2].replace("bytes", "hexBinary" if m[1] in HEX_BINARY else "base64Binary")
+
+
 def main(crate: Path) -> None:
     types: dict[str, dict] = {}
     for module in MODULES:
@@ -129,6 +155,7 @@ def main(crate: Path) -> None:
         for name, code in document_codes(path, module).items():
             types[name]["document_code"] = code
         facets(path, module, types)
+    lexical_forms(types)
     out = Path(__file__).resolve().parents[1] / "rust" / "core" / "src" / "v2g" / "schema_names.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"crate": crate.name, "types": types}, indent=0, sort_keys=True) + "\n")

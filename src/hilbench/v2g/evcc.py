@@ -151,7 +151,7 @@ class Evcc(Engine):
     def _authorizationsetupres(self, body: dict[str, Any], now: int) -> None:
         offered = body.get("AuthorizationServices", [])
         if self.contract is not None and "PnC" in offered and "PnC_ASResAuthorizationMode" in body:
-            challenge = bytes.fromhex(body["PnC_ASResAuthorizationMode"]["GenChallenge"])
+            challenge = pnc.unb64(body["PnC_ASResAuthorizationMode"]["GenChallenge"])
             mode, signature = pnc.sign(self.contract, challenge)
             self._authorization = ({"SelectedAuthorizationService": "PnC", "PnC_AReqAuthorizationMode": mode}, signature)
         elif "EIM" in offered:

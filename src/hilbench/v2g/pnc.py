@@ -9,6 +9,7 @@ refuses) is the ``iso15118`` crate's, run on OpenSSL in the Rust core."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -44,10 +45,20 @@ class Contract:
         return cls(key, ders[0], tuple(ders[1:]))
 
     def mode(self, challenge: bytes, element_id: str = "id1") -> dict[str, Any]:
-        """The unsigned ``PnC_AReqAuthorizationMode`` for ``challenge``."""
-        return {"Id": element_id, "GenChallenge": challenge.hex().upper(),
-                "ContractCertificateChain": {"Certificate": self.leaf_der.hex().upper(),
-                                             "SubCertificates": {"Certificate": [d.hex().upper() for d in self.sub_ca_ders]}}}
+        """The unsigned ``PnC_AReqAuthorizationMode`` for ``challenge`` (binary as base64, as its
+        XSD types are base64Binary)."""
+        return {"Id": element_id, "GenChallenge": b64(challenge),
+                "ContractCertificateChain": {"Certificate": b64(self.leaf_der),
+                                             "SubCertificates": {"Certificate": [b64(d) for d in self.sub_ca_ders]}}}
+
+
+def b64(data: bytes) -> str:
+    """An xs:base64Binary value as the message view writes it."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def unb64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
 
 
 def new_challenge() -> bytes:

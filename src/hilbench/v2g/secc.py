@@ -140,7 +140,7 @@ class Secc(Engine):
             return
         self.gen_challenge = pnc.new_challenge()
         self.respond("AuthorizationSetupReq", {"AuthorizationServices": ["EIM", "PnC"], "CertificateInstallationService": False,
-                                               "PnC_ASResAuthorizationMode": {"GenChallenge": self.gen_challenge.hex().upper()}}, now)
+                                               "PnC_ASResAuthorizationMode": {"GenChallenge": pnc.b64(self.gen_challenge)}}, now)
 
     def _authorizationreq(self, body: dict[str, Any], now: int) -> None:
         if body["SelectedAuthorizationService"] == "PnC":

@@ -16,12 +16,21 @@ pub enum Node {
     /// A signed integer and its range.
     Int(i64, i64),
     Str,
-    /// `Vec<u8>`: binary, shown as upper-case hex.
-    Bytes,
+    /// `Vec<u8>`: binary, shown in its XSD lexical form.
+    Bytes(Binary),
     Opt(&'static Node),
     List(&'static Node),
     /// A struct, enum or element without content: an index into [`Schema::defs`].
     Def(usize),
+}
+
+/// The XSD type of a binary element, which decides how the view writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    /// xs:hexBinary (`SessionID`): upper-case hex.
+    Hex,
+    /// xs:base64Binary (certificates, challenges, digests, signatures): base64 with padding.
+    Base64,
 }
 
 #[derive(Debug)]
@@ -118,7 +127,8 @@ fn parse(ty: &str, by_name: &HashMap<&'static str, usize>) -> Node {
     match ty {
         "bool" => Node::Bool,
         "String" => Node::Str,
-        "bytes" => Node::Bytes,
+        "hexBinary" => Node::Bytes(Binary::Hex),
+        "base64Binary" => Node::Bytes(Binary::Base64),
         "u8" => Node::Uint(u8::MAX.into()),
         "u16" => Node::Uint(u16::MAX.into()),
         "u32" => Node::Uint(u32::MAX.into()),

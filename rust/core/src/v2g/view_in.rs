@@ -1,18 +1,20 @@
 //! The schema's view of a message → the crate's typed message, in one pass: a serde `Deserializer`
 //! driven by the compiled table (`schema.rs`) that reads the view through a [`Source`] —
 //! serde_json values in Rust (`json_view.rs`), Python objects in the binding — renaming elements
-//! to the crate's members, a chosen element back into its choice, hex back into bytes. A view
+//! to the crate's members, a chosen element back into its choice, hex or base64 back into bytes. A view
 //! that does not fit the schema is refused with the element path where it stops fitting.
 //!
 //! Hand-written because no library maps schema names to the crate's types.
 
 use std::borrow::Cow;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde::de::value::{SeqDeserializer, U64Deserializer};
 use serde::de::{self, DeserializeSeed, Visitor};
 
 use super::names::Kind;
-use super::schema::{schema, Def, Node};
+use super::schema::{schema, Binary, Def, Node};
 
 /// A view's values as the deserializer reads them.
 pub trait Source: Sized {
@@ -152,9 +154,13 @@ impl<'de, S: Source> de::Deserializer<'de> for In<'_, S> {
                 Some(s) => visitor.visit_str(&s),
                 None => path.fail(format!("{} is not text", src.describe())),
             },
-            Node::Bytes => match src.text().as_deref().and_then(unhex) {
+            Node::Bytes(Binary::Hex) => match src.text().as_deref().and_then(unhex) {
                 Some(bytes) => visitor.visit_seq(SeqDeserializer::<_, ShapeError>::new(bytes.into_iter())),
-                None => path.fail(format!("{} is not an even number of hex digits", src.describe())),
+                None => path.fail(format!("{} is not an even number of hex digits (xs:hexBinary)", src.describe())),
+            },
+            Node::Bytes(Binary::Base64) => match src.text().and_then(|t| STANDARD.decode(t.as_bytes()).ok()) {
+                Some(bytes) => visitor.visit_seq(SeqDeserializer::<_, ShapeError>::new(bytes.into_iter())),
+                None => path.fail(format!("{} is not base64 (xs:base64Binary)", src.describe())),
             },
             Node::Def(d) => {
                 let def = &schema().defs[d];

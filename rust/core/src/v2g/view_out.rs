@@ -2,13 +2,16 @@
 //! crate's types alongside the compiled table (`schema.rs`) and builds the view through a
 //! [`Sink`] — serde_json values in Rust (`json_view.rs`), Python objects in the binding — so no
 //! intermediate value is built and renamed. Element names as the XSD spells them, a choice as the
-//! chosen element itself, absent optional elements left out, binary values as upper-case hex.
+//! chosen element itself, absent optional elements left out, binary values in their XSD lexical
+//! form (hexBinary as upper-case hex, base64Binary as base64).
 //!
 //! Hand-written because no library maps the crate's types to schema names.
 
 use serde::ser::{self, Impossible, Serialize};
 
-use super::schema::{schema, Node};
+use base64::Engine as _;
+
+use super::schema::{schema, Binary, Node};
 
 /// Builds the view's values. Keys are schema names, each with its number in
 /// [`Schema::names`](super::schema::Schema::names) so that a binding can intern them.
@@ -155,7 +158,8 @@ impl<'s, K: Sink> ser::Serializer for Out<'s, K> {
         self.value(self.sink.text(v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Self::Ok, ViewError> {
-        self.value(self.sink.text(&hex(v)))
+        let Node::Bytes(form) = self.node else { return self.unexpected("binary") };
+        self.value(self.sink.text(&lexical(form, v)))
     }
     fn serialize_none(self) -> Result<Self::Ok, ViewError> {
         Ok(Piece::Absent)
@@ -200,12 +204,12 @@ impl<'s, K: Sink> ser::Serializer for Out<'s, K> {
         Ok(Piece::Value(self.sink.finish(map)))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, ViewError> {
-        let item = match self.node {
-            Node::List(inner) => Some(*inner),
-            Node::Bytes => None,
+        let (item, form) = match self.node {
+            Node::List(inner) => (Some(*inner), Binary::Hex),
+            Node::Bytes(form) => (None, form),
             _ => return self.unexpected("a sequence"),
         };
-        Ok(Seq { sink: self.sink, item, items: Vec::with_capacity(len.unwrap_or(0)), bytes: Vec::new() })
+        Ok(Seq { sink: self.sink, item, form, items: Vec::with_capacity(len.unwrap_or(0)), bytes: Vec::new() })
     }
     fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, ViewError> {
         self.unexpected("a tuple")
@@ -233,6 +237,7 @@ pub struct Seq<'s, K: Sink> {
     sink: &'s K,
     /// The items' node; `None` for binary.
     item: Option<Node>,
+    form: Binary,
     items: Vec<K::Value>,
     bytes: Vec<u8>,
 }
@@ -244,7 +249,7 @@ impl<K: Sink> ser::SerializeSeq for Seq<'_, K> {
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), ViewError> {
         let (node, mode) = match self.item {
             Some(node) => (node, Mode::Value),
-            None => (Node::Bytes, Mode::Byte),
+            None => (Node::Bytes(self.form), Mode::Byte),
         };
         match value.serialize(Out { sink: self.sink, node, mode })? {
             Piece::Value(v) => self.items.push(v),
@@ -256,7 +261,7 @@ impl<K: Sink> ser::SerializeSeq for Seq<'_, K> {
 
     fn end(self) -> Result<Self::Ok, ViewError> {
         if self.item.is_none() {
-            return self.sink.text(&hex(&self.bytes)).map(Piece::Value).map_err(sink_error);
+            return self.sink.text(&lexical(self.form, &self.bytes)).map(Piece::Value).map_err(sink_error);
         }
         if self.items.is_empty() {
             return Ok(Piece::Absent); // an element occurring zero times is absent
@@ -305,6 +310,14 @@ impl<K: Sink> ser::SerializeStruct for Struct<'_, K> {
 /// comparison per element; the recorded vectors and the round trip of every type hold the order.
 fn same_place(table: &str, serde: &str) -> bool {
     table.len() == serde.len()
+}
+
+/// Binary in the lexical form of its XSD type.
+pub fn lexical(form: Binary, bytes: &[u8]) -> String {
+    match form {
+        Binary::Hex => hex(bytes),
+        Binary::Base64 => base64::engine::general_purpose::STANDARD.encode(bytes),
+    }
 }
 
 /// Binary as upper-case hex.
