@@ -105,6 +105,32 @@ def test_the_response_time_runs_from_when_the_request_left() -> None:
     assert not evcc.timing.exceeded()
 
 
+def test_the_secc_measures_the_ev_against_the_sequence_timeout() -> None:
+    """The bench as charger, testing an EV: the time from each response to the EV's next request,
+    per response type, against V2G_SECC_Sequence_Timeout — a slow EV in the loop is seen, a
+    stalled one ends the session with the open gap recorded."""
+    def slow_ev(direction, name, message):  # type: ignore[no-untyped-def]
+        if direction == "out" and name == "DC_ChargeLoopReq":
+            return Delay(message, 0.4)  # within the 0.5 s after a ChargeLoopRes
+        return message
+
+    evcc, secc = Evcc("DC", "scheduled", ev=BatteryEv(loop_cycles=3), hook=slow_ev), Secc()
+    run(evcc, secc)
+    assert secc.ended == SessionEnded(True, "SessionStop OK")
+    gaps = secc.timing.by_message()
+    assert gaps["DC_ChargeLoopRes"]["limit_ms"] == 500.0 and gaps["DC_ChargeLoopRes"]["max_ms"] == pytest.approx(400, abs=2)
+    assert gaps["PowerDeliveryRes"]["max_ms"] == pytest.approx(400, abs=2)  # the first loop request after Start
+    assert gaps["SessionSetupRes"]["limit_ms"] == 60_000.0 and not secc.timing.exceeded()
+
+    def stalled(direction, name, message):  # type: ignore[no-untyped-def]
+        return Delay(message, 0.7) if direction == "out" and name == "DC_ChargeLoopReq" else message
+
+    evcc, secc = Evcc("DC", "scheduled", ev=BatteryEv(loop_cycles=3), hook=stalled), Secc()
+    run(evcc, secc)
+    assert secc.ended is not None and "V2G_SECC_Sequence_Timeout" in secc.ended.reason
+    assert secc.timing.exchanges[-1].request == "DC_ChargeLoopRes" and secc.timing.exchanges[-1].response is None
+
+
 def test_a_secc_that_stops_answering_ends_the_session_at_the_timeout() -> None:
     evcc, secc = Evcc("DC", "scheduled"), Secc(hook=lambda d, n, m: None if d == "out" and n == "DC_CableCheckRes" else m)
     elapsed = run(evcc, secc)

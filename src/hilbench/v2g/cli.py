@@ -6,7 +6,7 @@ import asyncio
 import json
 import signal
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -33,6 +33,10 @@ def _pki(directory: Path) -> v2g_pki.V2gPki:
         return v2g_pki.load(directory)
     except PkiError:
         return v2g_pki.generate(directory)
+
+
+def _rounded(rows: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {name: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()} for name, row in rows.items()}
 
 
 @v2g_app.command("evcc")
@@ -76,8 +80,7 @@ def evcc_command(
         raise typer.Exit(1) from None
     t0 = evcc.log[0][2] if evcc.log else 0
     messages = [{"dir": d, "message": name, "t_ms": round((t - t0) / 1e6, 3)} for d, name, t in evcc.log]
-    timings = {name: {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
-               for name, row in evcc.timing.by_message().items()}
+    timings = _rounded(evcc.timing.by_message())
     ok = bool(evcc.ended and evcc.ended.ok)
     if as_json:
         print(json.dumps({"ok": ok, "reason": evcc.ended.reason if evcc.ended else None, "authorization": evcc.authorized_by,
@@ -100,8 +103,9 @@ def secc_command(
     no_tls: Annotated[bool, typer.Option("--no-tls", help="plain TCP instead of mutual TLS 1.3")] = False,
     pki: Annotated[Path, typer.Option(help="the -20 test PKI (generated there if absent)")] = DEFAULT_PKI,
 ) -> None:
-    """Serves sessions until stopped (Ctrl-C), one line per finished session. Over TLS it offers Plug &
-    Charge too, trusting the PKI's MO root."""
+    """Serves sessions until stopped (Ctrl-C), one line per finished session with the EV's timing
+    (from each response to its next request, against V2G_SECC_Sequence_Timeout). Over TLS it offers
+    Plug & Charge too, trusting the PKI's MO root."""
 
     async def serve() -> None:
         listen = f"{sdp.link_local_address(interface)}%{interface}" if interface else host
@@ -120,7 +124,8 @@ def secc_command(
             for s in server.sessions[reported:]:
                 print(json.dumps({"ok": bool(s.ended and s.ended.ok), "reason": s.ended.reason if s.ended else None,
                                   "service": s.service.name if s.service else None, "control": s.control,
-                                  "authorization": s.authorization or {"service": "EIM"}}), flush=True)
+                                  "authorization": s.authorization or {"service": "EIM"},
+                                  "ev_timing_ms": _rounded(s.timing.by_message())}), flush=True)
             reported = len(server.sessions)
             try:
                 await asyncio.wait_for(stop.wait(), 0.2)

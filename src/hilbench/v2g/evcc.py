@@ -96,6 +96,8 @@ class Evcc(Engine):
     def own_deadline_ns(self) -> int | None:
         if self._waiting is None or self.ended is not None:
             return None
+        if not self._waiting_sent and self.link.holding():
+            return None  # the request has not left (a hook holds it back): its timeout starts when it does
         return self._waiting.request_ns + int(self.limits.response_timeout_s(self._waiting.request) * NS)
 
     def on_timer(self, now_ns: int) -> None:

@@ -110,6 +110,10 @@ class Link:
     def next_deadline_ns(self) -> int | None:
         return self._delayed[0][0] if self._delayed else None
 
+    def holding(self) -> bool:
+        """Whether bytes wait to go out: delayed by a hook, or not yet taken by the transport."""
+        return bool(self._delayed or self._out)
+
     def release(self, now_ns: int) -> None:
         """Puts the delayed messages whose time has come on the wire."""
         while self._delayed and self._delayed[0][0] <= now_ns:

@@ -71,6 +71,10 @@ class Exchange:
 
 @dataclass
 class TimingReport:
+    """The EVCC's: each request, the SECC's response, against V2G_SECC_Msg_Performance_Time. The
+    SECC's: each of its responses, the EV's next request, against V2G_SECC_Sequence_Timeout (the
+    ``request`` of such an exchange is the SECC's response, its ``response`` the EV's request)."""
+
     exchanges: list[Exchange] = field(default_factory=list)
 
     def by_message(self) -> dict[str, dict[str, Any]]:
