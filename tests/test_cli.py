@@ -27,6 +27,8 @@ def test_demo_prints_summary_and_writes_trace(tmp_path: Path) -> None:
     assert actions[:3] == ["BootNotification", "StatusNotification", "Authorize"]
     assert "SetChargingProfile" in actions and actions.count("TransactionEvent") == 5
     assert all(r["t_ns"] > 0 and r["station"] == "HILBENCH-DEMO-01" for r in records)
+    assert "TLSv1.3 TLS_AES_256_GCM_SHA384" in out.stdout and "SessionStop OK" in out.stdout
+    assert "+11000 W, then -7000 W" in out.stdout and "Plug & Charge authorization" in out.stdout
 
 
 def test_csms_profile_3_without_pki_is_a_clear_error() -> None:

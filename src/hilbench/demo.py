@@ -1,7 +1,8 @@
 """`make demo`: the bench CSMS and an emulated station on loopback under Security Profile 3
 (mutual TLS, generated PKI): boot, status, authorize, a charging transaction with meter values,
 a SetChargingProfile from the CSMS during the transaction; prints a summary and the trace path. Then
-the instrument half (``demo_rig``) on the embedded simulated rig."""
+the instrument half (``demo_rig``) on the embedded simulated rig, and the ISO 15118-20 half
+(``demo_v2g``): bench EV against bench charger, TLS 1.3, Plug & Charge, charging then discharging."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from hilbench import pki as pki_mod
 from hilbench.demo_rig import CHARGE_W, DISCHARGE_W, run_rig_demo
+from hilbench.demo_v2g import run_v2g_demo
 from hilbench.ocpp.csms import Csms
 from hilbench.ocpp.station import Station
 from hilbench.ocpp.trace import read_trace
@@ -82,5 +84,16 @@ def main(out: Path, console: Console | None = None) -> int:
     rig.add_row("meter registers, grid", f"import {physical.meter_import_wh:.2f} Wh, export {physical.meter_export_wh:.2f} Wh")
     rig.add_row("every output off after the rig closed", "yes" if physical.all_off else "[red]NO[/]")
     console.print(rig)
-    ok = summary["violations"] == 0 and summary["boot"] == "Accepted" and physical.ok
+    v2g = asyncio.run(run_v2g_demo(out))
+    iso = Table(title="ISO 15118-20: bench EV <-> bench charger, mutual TLS 1.3, Plug & Charge, DC_BPT dynamic")
+    iso.add_column("step")
+    iso.add_column("result")
+    iso.add_row("TLS", " ".join(v2g.tls) if v2g.tls else "[red]none[/]")
+    iso.add_row("Plug & Charge authorization", v2g.authorization)
+    iso.add_row("station's targets (dynamic)", f"{v2g.charge_w:+.0f} W, then {v2g.discharge_w:+.0f} W")
+    iso.add_row("charger's ChargeLoop response, max", f"{v2g.loop_ms_max:.2f} ms (limit {v2g.loop_limit_ms:.0f} ms)")
+    iso.add_row("EV's next loop request, max", f"{v2g.ev_loop_gap_ms_max:.2f} ms (limit {v2g.ev_loop_gap_limit_ms:.0f} ms)")
+    iso.add_row("session", f"{v2g.reason} after {v2g.messages} messages")
+    console.print(iso)
+    ok = summary["violations"] == 0 and summary["boot"] == "Accepted" and physical.ok and v2g.ok
     return 0 if ok else 1
