@@ -193,6 +193,22 @@ def test_only_the_suites_the_station_honours(pki: v2g_pki.V2gPki, contract: pnc.
         pnc.check(mode, signature, challenge, trust, suites=("rsa",))
 
 
+def test_a_p256_contract_is_refused_unless_the_station_honours_ecdsa_sha256(tmp_path: Path) -> None:
+    """secp256r1 with SHA-256 is a suite the signature profile knows but -20's certificates do not
+    use: the bench station refuses it by default, and takes it when told to."""
+    chain = v2g_pki.issue_chain(tmp_path, "contract", "a P-256 MO Root", "a P-256 contract", eku=None, curve=ec.SECP256R1)
+    contract = pnc.Contract.from_chain(chain)
+    evcc, secc = Evcc("DC", "scheduled", contract=contract), Secc(evse=EvseModel(pnc_trust_pem=chain.root.read_bytes()))
+    run(evcc, secc)
+    assert secc.authorization is not None and secc.authorization["code"] == "FAILED_SignatureError"
+    evcc, secc = Evcc("DC", "scheduled", ev=BatteryEv(loop_cycles=2), contract=contract), Secc(
+        evse=EvseModel(pnc_trust_pem=chain.root.read_bytes(), pnc_suites=("ecdsa-sha512", "ecdsa-sha256")))
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK") and secc.authorization is not None
+    assert secc.authorization["code"] == "OK"
+    assert "ecdsa-sha256" in sent(evcc, "AuthorizationReq")["Header"]["Signature"]["SignedInfo"]["SignatureMethod"]["Algorithm"]
+
+
 def test_bad_inputs_are_typed_errors(contract: pnc.Contract) -> None:
     with pytest.raises(V2gPncError, match="16"):
         pnc.sign(contract, b"short")

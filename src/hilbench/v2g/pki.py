@@ -44,11 +44,12 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 def issue_chain(directory: Path, name: str, root_cn: str, leaf_cn: str, *, eku: x509.ObjectIdentifier | None,
-                expired: bool = False, days: int = 365) -> Chain:
-    """A root, two sub-CAs and a leaf under ``directory/name``; ``expired`` ends the leaf yesterday."""
+                expired: bool = False, days: int = 365, curve: type[ec.EllipticCurve] = CURVE) -> Chain:
+    """A root, two sub-CAs and a leaf under ``directory/name``; ``expired`` ends the leaf yesterday;
+    ``curve`` other than secp521r1 makes a chain outside the -20 profile, for negative tests."""
     now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
     sha512 = hashes.SHA512()
-    keys = [ec.generate_private_key(CURVE()) for _ in range(4)]
+    keys = [ec.generate_private_key(curve()) for _ in range(4)]
     names = [_name(root_cn), _name(f"{root_cn} Sub-CA 1"), _name(f"{root_cn} Sub-CA 2"), _name(leaf_cn)]
     certs: list[x509.Certificate] = []
     for k in range(4):
