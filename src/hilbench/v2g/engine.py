@@ -11,7 +11,7 @@ from hilbench.v2g import codec
 from hilbench.v2g.events import Event, Finding, MessageReceived, MessageSent, SessionEnded
 from hilbench.v2g.link import Hook, Link
 from hilbench.v2g.services import EnergyService
-from hilbench.v2g.timing import Limits, TimingReport
+from hilbench.v2g.timing import Exchange, Limits, TimingReport
 
 NAMESPACE_OF_TYPE = {v: k for k, v in codec.PAYLOAD_TYPE.items()}
 
@@ -21,6 +21,10 @@ class Engine:
         self.link = Link(hook=hook)
         self.limits = limits or Limits()
         self.timing = TimingReport()
+        #: The exchange timed from our last message: the EVCC's request until the SECC's response,
+        #: the SECC's response until the EV's next request.
+        self.pending: Exchange | None = None
+        self._pending_sent = False
         self.events: deque[Event] = deque()
         self.log: list[tuple[str, str, int]] = []  #: (direction, message name, monotonic ns)
         self.session_id = "00" * 8
@@ -35,8 +39,12 @@ class Engine:
         return self.link.data_to_send()
 
     def data_sent(self, now_ns: int) -> None:
-        """The transport handed the bytes of ``data_to_send`` to the network at ``now_ns``."""
-        self.on_sent(now_ns)
+        """The transport handed the bytes of ``data_to_send`` to the network at ``now_ns``: the
+        pending exchange's clock runs from here, so the time this side took to decide and encode
+        its message (or a hook's delay) is not counted against the peer."""
+        if self.pending is not None and not self._pending_sent:
+            self.pending.request_ns = now_ns
+            self._pending_sent = True
 
     def receive_data(self, data: bytes, now_ns: int) -> None:
         if self.ended is not None:
@@ -92,8 +100,23 @@ class Engine:
     def on_timer(self, now_ns: int) -> None:
         """A role's own timeouts."""
 
-    def on_sent(self, now_ns: int) -> None:
-        """Bytes left at ``now_ns`` (a role that measures its peer stamps its request then)."""
+    def start_pending(self, exchange: Exchange) -> None:
+        """Our message of ``exchange`` goes out: the peer's answer is timed from when it leaves."""
+        self.pending, self._pending_sent = exchange, False
+
+    def pending_left(self) -> bool:
+        """Whether the pending exchange's message has left (or can no longer be held back here)."""
+        return self._pending_sent or not self.link.holding()
+
+    def close_pending(self, answer: str | None, now_ns: int) -> Exchange | None:
+        """The peer answered with ``answer`` at ``now_ns`` (None: it never did): the exchange goes
+        into the timing report."""
+        exchange, self.pending = self.pending, None
+        if exchange is not None:
+            if answer is not None:
+                exchange.response, exchange.response_ns = answer, now_ns
+            self.timing.exchanges.append(exchange)
+        return exchange
 
     def send(self, name: str, body: dict[str, Any], now_ns: int) -> None:
         message = {name: body}

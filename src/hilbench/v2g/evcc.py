@@ -61,8 +61,6 @@ class Evcc(Engine):
         self._renegotiating = False
         self._service_renegotiation = False
         self.loop_reports: list[dict[str, float]] = []  #: what the SECC said in each loop cycle
-        self._waiting: Exchange | None = None
-        self._waiting_sent = False
         self.contract = contract
         #: The AuthorizationReq as first sent (body, header Signature): repeated unaltered while Ongoing.
         self._authorization: tuple[dict[str, Any], dict[str, Any] | None] | None = None
@@ -82,51 +80,38 @@ class Evcc(Engine):
             if signature is not None:
                 head["Signature"] = signature
             body = {"Header": head, **body}
-        self._waiting = Exchange(name, now_ns, limit_s=self.limits.performance_s(name))
-        self._waiting_sent = False
+        self.start_pending(Exchange(name, now_ns, limit_s=self.limits.performance_s(name)))
         self.send(name, body, now_ns)
 
-    def on_sent(self, now_ns: int) -> None:
-        """The request waited on left now: the SECC's response time runs from here, so the time
-        this EVCC took to decide and encode it (or a hook's delay) is not counted against it."""
-        if self._waiting is not None and not self._waiting_sent:
-            self._waiting.request_ns = now_ns
-            self._waiting_sent = True
-
     def own_deadline_ns(self) -> int | None:
-        if self._waiting is None or self.ended is not None:
+        if self.pending is None or self.ended is not None:
             return None
-        if not self._waiting_sent and self.link.holding():
+        if not self.pending_left():
             return None  # the request has not left (a hook holds it back): its timeout starts when it does
-        return self._waiting.request_ns + int(self.limits.response_timeout_s(self._waiting.request) * NS)
+        return self.pending.request_ns + int(self.limits.response_timeout_s(self.pending.request) * NS)
 
     def on_timer(self, now_ns: int) -> None:
         deadline = self.own_deadline_ns()
-        if deadline is not None and now_ns >= deadline and self._waiting is not None:
-            request = self._waiting.request
-            self.timing.exchanges.append(self._waiting)
-            self._waiting = None
+        if deadline is not None and now_ns >= deadline:
+            unanswered = self.close_pending(None, now_ns)
+            assert unanswered is not None
+            request = unanswered.request
             self._end(False, f"no {response_of(request)} within {self.limits.response_timeout_s(request)} s "
                              f"(V2G_EVCC_Msg_Timeout)", Finding("timeout", f"{request} unanswered"))
 
     # -- responses -------------------------------------------------------------------------------
     def on_message(self, name: str, body: dict[str, Any], now_ns: int) -> None:
-        waiting = self._waiting
+        waiting = self.pending
         code = body.get("ResponseCode", "OK")
         if str(code).startswith("FAILED") or code == "Failed_NoNegotiation":  # to what was sent, whatever a hook made of it
-            if waiting is not None:
-                waiting.response, waiting.response_ns = name, now_ns
-                self.timing.exchanges.append(waiting)
-            self._waiting = None
+            self.close_pending(name, now_ns)
             self._end(False, f"{name}: {code}", Finding("response_code", f"{name} answered {code}"))
             return
         if waiting is None or name != response_of(waiting.request):
             expected = response_of(waiting.request) if waiting else "nothing"
             self._end(False, f"received {name}, expected {expected}", Finding("sequence", f"unexpected {name}"))
             return
-        waiting.response, waiting.response_ns = name, now_ns
-        self.timing.exchanges.append(waiting)
-        self._waiting = None
+        self.close_pending(name, now_ns)
         if name != "supportedAppProtocolRes" and body.get("Header", {}).get("SessionID") not in (self.session_id, None) \
                 and name != "SessionSetupRes":
             self._end(False, f"{name} carries session id {body['Header']['SessionID']}, not {self.session_id}",

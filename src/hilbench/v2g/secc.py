@@ -37,10 +37,6 @@ class Secc(Engine):
         self.gen_challenge: bytes | None = None  #: issued in AuthorizationSetupRes when PnC is offered
         #: The verdict on a PnC authorization: service, response code, reason.
         self.authorization: dict[str, str] | None = None
-        #: Our last response and when it left, until the EV's next request: the EV's timing,
-        #: recorded in ``timing`` against V2G_SECC_Sequence_Timeout.
-        self._gap: Exchange | None = None
-        self._gap_sent = False
 
     # -- timers ----------------------------------------------------------------------------------
     def opened(self, now_ns: int) -> None:
@@ -52,18 +48,13 @@ class Secc(Engine):
 
     def on_timer(self, now_ns: int) -> None:
         if self._deadline_ns is not None and now_ns >= self._deadline_ns and self.ended is None:
-            if self._gap is not None:  # unanswered: the EV's request never came
-                self.timing.exchanges.append(self._gap)
-                self._gap = None
+            self.close_pending(None, now_ns)  # the EV's request never came
             self._end(False, f"no request after {response_of(self.previous) if self.previous else 'connecting'} "
                              "(V2G_SECC_Sequence_Timeout)", Finding("sequence_timeout", "the EV stopped"))
 
     # -- requests --------------------------------------------------------------------------------
     def on_message(self, name: str, body: dict[str, Any], now_ns: int) -> None:
-        if self._gap is not None:  # the EV's time from our last response to this request
-            self._gap.response, self._gap.response_ns = name, now_ns
-            self.timing.exchanges.append(self._gap)
-            self._gap = None
+        self.close_pending(name, now_ns)  # the EV's time from our last response to this request
         prefix = self.service.prefix if self.service else ("AC_" if self._negotiated and self._negotiated.endswith("AC") else "DC_")
         if name not in allowed_after(self.previous, prefix) or (self._power_delivery_ongoing and name != "PowerDeliveryReq"):
             self.refuse(name, "FAILED_SequenceError", f"{name} after {self.previous or 'nothing'}", now_ns)
@@ -84,15 +75,8 @@ class Secc(Engine):
         if request != "supportedAppProtocolReq":
             body = {"Header": header(self.session_id, 1_795_000_000.0), "ResponseCode": code, **body}
         response = response_of(request)
-        self._gap = Exchange(response, now_ns, limit_s=self.limits.sequence_timeout_s(response))
-        self._gap_sent = False
+        self.start_pending(Exchange(response, now_ns, limit_s=self.limits.sequence_timeout_s(response)))
         self.send(response, body, now_ns)
-
-    def on_sent(self, now_ns: int) -> None:
-        """Our response left now: the EV's time to its next request runs from here."""
-        if self._gap is not None and not self._gap_sent:
-            self._gap.request_ns = now_ns
-            self._gap_sent = True
 
     def refuse(self, request: str, code: str, why: str, now_ns: int) -> None:
         """A FAILED response of the request's own type, then the end of the session."""

@@ -60,8 +60,6 @@ pub struct Def {
 #[derive(Debug, Clone, Copy)]
 pub struct Element {
     pub schema: &'static str,
-    /// The number of `schema` in [`Schema::names`].
-    pub id: usize,
     pub member: usize,
     /// For a choice, the variant this element chooses.
     pub variant: Option<usize>,
@@ -74,11 +72,10 @@ impl Def {
         (0..n).map(|i| (hint + i) % n).find(|&i| self.members[i].rust == rust)
     }
 
-    /// The first element from `hint` on (wrapping) for which `is(id, schema name)` holds: its
-    /// index in [`Def::elements`].
-    pub fn element(&self, hint: usize, is: impl Fn(usize, &str) -> bool) -> Option<usize> {
+    /// The element named `schema`: its index in [`Def::elements`], looked for from `hint` on.
+    pub fn element(&self, schema: &str, hint: usize) -> Option<usize> {
         let n = self.elements.len();
-        (0..n).map(|i| (hint + i) % n).find(|&i| is(self.elements[i].id, self.elements[i].schema))
+        (0..n).map(|i| (hint + i) % n).find(|&i| self.elements[i].schema == schema)
     }
 
     /// The schema names of the members, for an error message.
@@ -175,8 +172,8 @@ fn compile() -> Schema {
         for (m, member) in defs[i].members.iter().enumerate() {
             match member.choice {
                 Some(c) => elements.extend(defs[c].members.iter().enumerate()
-                    .map(|(v, variant)| Element { schema: variant.schema, id: variant.id, member: m, variant: Some(v) })),
-                None => elements.push(Element { schema: member.schema, id: member.id, member: m, variant: None }),
+                    .map(|(v, variant)| Element { schema: variant.schema, member: m, variant: Some(v) })),
+                None => elements.push(Element { schema: member.schema, member: m, variant: None }),
             }
         }
         defs[i].elements = elements;
@@ -192,10 +189,9 @@ mod tests {
     fn every_type_compiles_and_choices_are_enums() {
         let s = schema();
         let loop_req = &s.defs[s.def("dc::DCChargeLoopReq").unwrap()];
-        let named = |name: &'static str| move |_: usize, schema: &str| schema == name;
-        assert!(loop_req.element(0, named("BPT_Dynamic_DC_CLReqControlMode")).is_some());
-        assert!(loop_req.element(3, named("EVPresentVoltage")).is_some());
-        assert!(loop_req.element(0, named("EVPresentVoltag")).is_none());
+        assert!(loop_req.element("BPT_Dynamic_DC_CLReqControlMode", 0).is_some());
+        assert!(loop_req.element("EVPresentVoltage", 3).is_some());
+        assert!(loop_req.element("EVPresentVoltag", 0).is_none());
         for def in &s.defs {
             for m in &def.members {
                 if let Some(c) = m.choice {

@@ -300,7 +300,7 @@ impl<'a, S: Source> Members<'a, S> {
         let mut slots: Vec<(Option<S>, Option<usize>)> = (0..def.members.len()).map(|_| (None, None)).collect();
         let mut hint = 0;
         let walked = src.entries(&mut |key, value| {
-            let Some(e) = def.element(hint, |_, name| name == key) else { return path.child(key).fail("not an element of this type") };
+            let Some(e) = def.element(key, hint) else { return path.child(key).fail("not an element of this type") };
             hint = e + 1;
             let (m, variant) = (def.elements[e].member, def.elements[e].variant);
             let slot = &mut slots[m];
