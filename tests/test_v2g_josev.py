@@ -79,10 +79,7 @@ async def test_josev_evcc_against_the_bench_secc(josev: Path, veth: tuple[str, s
                 "ip", "netns", "exec", ns, str(josev), "-m", "iso15118.evcc.main",
                 str(examples(josev) / f"evcc_config_{service}.json"), env=env, cwd=tmp_path,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-            for _ in range(600):
-                if server.sessions:
-                    break
-                await asyncio.sleep(0.05)
+            await server.wait_for_sessions(timeout_s=30.0)
         finally:
             transport.close()
             if child.returncode is None:

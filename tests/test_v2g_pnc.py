@@ -5,7 +5,6 @@ PnC authorization can be wrong shows the SECC's answer."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import datetime as dt
@@ -220,9 +219,6 @@ async def test_pnc_over_mutual_tls(pki: v2g_pki.V2gPki, contract: pnc.Contract) 
     async with SeccServer(lambda: station(pki), make_tls=lambda: tls.secc_session(pki)) as server:
         evcc = await run_evcc(Evcc("DC_BPT", "scheduled", ev=BatteryEv(loop_cycles=3), contract=contract), "::1", server.port,
                               tls=tls.evcc_session(pki))
-        for _ in range(300):
-            if server.sessions:
-                break
-            await asyncio.sleep(0.01)
+        await server.wait_for_sessions()
     assert evcc.ended == SessionEnded(True, "SessionStop OK")
     assert server.sessions[0].authorization == {"service": "PnC", "code": "OK", "reason": ""}

@@ -29,10 +29,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> v2g_pki.V2gPki:
 
 
 async def wait_sessions(server: SeccServer, n: int = 1) -> None:
-    for _ in range(300):
-        if len(server.sessions) >= n:
-            return
-        await asyncio.sleep(0.01)
+    await server.wait_for_sessions(n)
 
 
 @pytest.mark.parametrize("control", ["scheduled", "dynamic"])

@@ -26,10 +26,7 @@ from tests.netns import veth_pair
 async def test_session_over_tcp(service: str, control: str) -> None:
     async with SeccServer(Secc) as server:
         evcc = await run_evcc(Evcc(service, control, ev=BatteryEv(loop_cycles=6)), "::1", server.port)
-        for _ in range(100):
-            if server.sessions:
-                break
-            await asyncio.sleep(0.01)
+        await server.wait_for_sessions(timeout_s=1.0)
     assert evcc.ended == SessionEnded(True, "SessionStop OK")
     assert server.sessions and server.sessions[0].ended == SessionEnded(True, "SessionStop OK")
     powers = [r["power_w"] for r in server.sessions[0].loop_reports]

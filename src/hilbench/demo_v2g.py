@@ -4,7 +4,6 @@ control — the station sets charging, then discharging — with both sides' tim
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,10 +40,7 @@ async def run_v2g_demo(out: Path) -> V2gDemo:
         client = tls.evcc_session(the_pki)
         evcc = await run_evcc(Evcc("DC_BPT", "dynamic", ev=BatteryEv(loop_cycles=LOOP_CYCLES),
                                    contract=pnc.Contract.from_chain(the_pki.contract)), "::1", server.port, tls=client)
-        for _ in range(300):
-            if server.sessions:
-                break
-            await asyncio.sleep(0.01)
+        await server.wait_for_sessions()
     secc = server.sessions[0] if server.sessions else None
     powers = [r["power_w"] for r in evcc.loop_reports]
     loop = evcc.timing.by_message().get("DC_ChargeLoopReq", {})

@@ -151,6 +151,14 @@ class SeccServer:
             await drive(secc, reader, writer, tls=tls)
         self.sessions.append(secc)
 
+    async def wait_for_sessions(self, n: int = 1, timeout_s: float = 3.0) -> bool:
+        """Whether ``n`` sessions have finished within ``timeout_s`` (the server records a session
+        when its connection closes, just after the EV's side has seen it end)."""
+        deadline = time.monotonic() + timeout_s
+        while len(self.sessions) < n and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return len(self.sessions) >= n
+
     async def close(self) -> None:
         if self._server is not None:
             self._server.close()

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::json_view::JsonSink;
 use super::names::types;
 use super::view_in::{from_view, ShapeError, Source};
-use super::view_out::{to_view, Sink};
+use super::view_out::{to_view, Sink, ViewError};
 
 pub const APP_PROTOCOL: &str = "urn:iso:15118:2:2010:AppProtocol";
 pub const COMMON: &str = "urn:iso:std:iso:15118:-20:CommonMessages";
@@ -30,6 +30,12 @@ pub enum V2gError {
     Shape { path: String, reason: String },
     #[error("EXI ({namespace}): cannot encode {element}: {error}")]
     Encode { namespace: String, element: String, error: String },
+}
+
+impl From<ViewError> for V2gError {
+    fn from(e: ViewError) -> Self {
+        V2gError::Shape { path: String::new(), reason: e.0 }
+    }
 }
 
 impl From<ShapeError> for V2gError {
@@ -85,13 +91,12 @@ impl Document {
 
     /// The schema's view, built by `sink`: `{"<root element>": {...}}`.
     pub fn view<K: Sink>(&self, sink: &K) -> Result<K::Value, V2gError> {
-        let shown = match self {
+        Ok(match self {
             Document::App(d) => to_view(sink, d, "app::Document"),
             Document::Common(d) => to_view(sink, d, "messages::Document"),
             Document::Ac(d) => to_view(sink, d, "ac::Document"),
             Document::Dc(d) => to_view(sink, d, "dc::Document"),
-        };
-        shown.map_err(|e| V2gError::Shape { path: String::new(), reason: e.0 })
+        }?)
     }
 
     /// The document of `namespace` from the schema's view of it, read through `source`; also the

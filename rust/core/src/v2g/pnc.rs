@@ -155,8 +155,7 @@ pub fn sign<K: Sink, S: Source>(sink: &K, mode: S, challenge: &[u8], key_pem: &[
     let suite = suite_of(&key)?;
     let challenge = GenChallenge::from_slice(challenge).map_err(crypto)?;
     let signature = sign_authorization(suite, &mut mode, &challenge, &OpenSsl { key: key.clone() }, &OpenSsl { key }).map_err(crypto)?;
-    let shape = |e: super::view_out::ViewError| PncSetupError::View(V2gError::Shape { path: String::new(), reason: e.0 });
-    Ok((to_view(sink, &mode, MODE).map_err(shape)?, to_view(sink, &signature, SIGNATURE).map_err(shape)?))
+    Ok((to_view(sink, &mode, MODE).map_err(V2gError::from)?, to_view(sink, &signature, SIGNATURE).map_err(V2gError::from)?))
 }
 
 /// The SECC's side: `Ok(())` for an authorization to accept, else the refusal. `trust_pem` holds
