@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pyvisa
 
+from tests.procs import HILBENCH, popen
+
 ROOT = Path(__file__).parent.parent
 SIM_RIG = ROOT / "rigs" / "sim.toml"
 
@@ -50,8 +52,8 @@ def test_rig_check_bad_file(tmp_path: Path) -> None:
 
 
 def test_plain_pyvisa_client_gets_the_real_dialect() -> None:
-    server = subprocess.Popen([sys.executable, "-m", "hilbench", "sim", "instruments", str(SIM_RIG), "--json",
-                               "--charger-power-w", "11000"], stdout=subprocess.PIPE, text=True)
+    server = popen([*HILBENCH, "sim", "instruments", str(SIM_RIG), "--json", "--charger-power-w", "11000"],
+                   stdout=subprocess.PIPE)
     try:
         lines = {x["instrument"]: x for x in (json.loads(server.stdout.readline()) for _ in range(5))}  # type: ignore[union-attr]
         assert lines["ev"]["address"].startswith("can://virtual/") and "this process only" in lines["ev"]["note"]

@@ -7,9 +7,11 @@ import signal
 import subprocess
 import sys
 
+from tests.procs import HILBENCH, popen
+
 
 def test_evcc_against_secc_processes() -> None:
-    secc = subprocess.Popen([sys.executable, "-m", "hilbench", "v2g", "secc", "--no-tls"], stdout=subprocess.PIPE, text=True)
+    secc = popen([*HILBENCH, "v2g", "secc", "--no-tls"], stdout=subprocess.PIPE)
     try:
         listening = json.loads(secc.stdout.readline())["listening"]  # type: ignore[union-attr]
         p = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "evcc", "--secc", listening, "--service", "DC_BPT",
@@ -34,7 +36,7 @@ def test_evcc_against_secc_over_tls(tmp_path) -> None:  # type: ignore[no-untype
     pki = tmp_path / "pki"
     made = subprocess.run([sys.executable, "-m", "hilbench", "v2g", "pki", "--out", str(pki)], capture_output=True, text=True)
     assert made.returncode == 0 and (pki / "secc" / "chain.pem").exists()
-    secc = subprocess.Popen([sys.executable, "-m", "hilbench", "v2g", "secc", "--pki", str(pki)], stdout=subprocess.PIPE, text=True)
+    secc = popen([*HILBENCH, "v2g", "secc", "--pki", str(pki)], stdout=subprocess.PIPE)
     try:
         hello = json.loads(secc.stdout.readline())  # type: ignore[union-attr]
         assert hello["tls"] is True

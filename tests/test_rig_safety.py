@@ -16,6 +16,7 @@ import pyvisa
 
 from hilbench.errors import InstrumentDisconnected, SetpointRefused
 from hilbench.rig import Rig
+from tests.procs import HILBENCH, popen
 
 ROOT = Path(__file__).parent.parent
 SIM_RIG = ROOT / "rigs" / "sim.toml"
@@ -110,12 +111,13 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.parametrize("inherited", ["default", "ignored"], ids=["SIGINT-default", "SIGINT-ignored"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_signal_during_a_ramp_switches_off(tmp_path: Path, sig: signal.Signals) -> None:
+def test_signal_during_a_ramp_switches_off(tmp_path: Path, sig: signal.Signals, inherited: str) -> None:
     # The instruments run in their own process, so what they report does not depend on the
-    # process that is being interrupted.
-    server = subprocess.Popen([sys.executable, "-m", "hilbench", "sim", "instruments", str(SIM_RIG), "--json"],
-                              stdout=subprocess.PIPE, text=True)
+    # process that is being interrupted. The rig's process may have inherited SIGINT as ignored (a
+    # background job): the rig makes it interrupt again while it is open.
+    server = popen([*HILBENCH, "sim", "instruments", str(SIM_RIG), "--json"], stdout=subprocess.PIPE)
     try:
         address = json.loads(server.stdout.readline())["address"]  # type: ignore[union-attr]
         rig = tmp_path / "rig.toml"
@@ -129,7 +131,7 @@ role = "dc_supply"
 model = "ea-psb-10750-120"
 address = "{address}"
 """)
-        child = subprocess.Popen([sys.executable, "-c", CHILD, str(rig)], stdout=subprocess.PIPE, text=True)
+        child = popen([sys.executable, "-c", CHILD, str(rig)], sigint=inherited, stdout=subprocess.PIPE)
         assert child.stdout is not None and child.stdout.readline().strip() == "ramping"
         time.sleep(0.3)
         sent = time.monotonic()

@@ -24,6 +24,7 @@ from hilbench.drivers.modbus import ModbusTransport
 from hilbench.drivers.visa import VisaTransport
 from hilbench.errors import ConfigError
 from hilbench.rig_file import InstrumentConfig, RigConfig, load_rig
+from hilbench.signals import interruptible_sigint, restore
 from hilbench.sim.registry import SimulatedInstruments
 
 #: (role, transport) → driver class.
@@ -47,6 +48,7 @@ class Rig:
         self.instruments: dict[str, Any] = {}
         self.safe_state_report: list[str] = []
         self._previous_sigterm: Any = None
+        self._previous_sigint: Any = None
 
     @classmethod
     def open(cls, path: Path | str, **kw: Any) -> Rig:
@@ -56,6 +58,9 @@ class Rig:
     def __enter__(self) -> Rig:
         if threading.current_thread() is threading.main_thread():
             self._previous_sigterm = signal.signal(signal.SIGTERM, _raise_system_exit)
+            # A process started in the background inherits SIGINT as ignored: Ctrl-C must still
+            # reach the safe state.
+            self._previous_sigint = interruptible_sigint()
         try:
             self.connect()
         except BaseException:
@@ -72,6 +77,8 @@ class Rig:
             if self._previous_sigterm is not None:
                 signal.signal(signal.SIGTERM, self._previous_sigterm)
                 self._previous_sigterm = None
+            restore(signal.SIGINT, self._previous_sigint)
+            self._previous_sigint = None
 
     def connect(self) -> None:
         """Starts the simulated instruments (if the rig is simulated), opens every instrument,
