@@ -1,3 +1,3 @@
-from hilbench.cli import app
+from hilbench.cli import main
 
-app()
+main()

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.exceptions import TyperException
 from rich.console import Console
 
-from hilbench.errors import HilbenchError
+from hilbench import cli_args
+from hilbench.cli_args import EXIT_FAILED, EXIT_USAGE, fail
+from hilbench.errors import ConfigError, HilbenchError
+from hilbench.signals import stop_on_signals
 from hilbench.v2g.cli import v2g_app
 
 app = typer.Typer(help="hilbench: hardware-in-the-loop test bench for bidirectional (V2G) EV chargers.",
@@ -23,6 +28,45 @@ app.add_typer(rig_app, name="rig")
 app.add_typer(v2g_app, name="v2g")
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
+
+
+def main() -> None:
+    """The ``hilbench`` entry point: every expected failure ends as one ``error:`` line on stderr,
+    exit code 2 for a usage error and 1 for a failed run (``cli_args``); only a bench bug shows a
+    traceback."""
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # a group called bare: its help, as usage
+            print(e.format_message(), file=sys.stderr)
+        else:
+            print(f"error: {' '.join(e.format_message().split())}", file=sys.stderr)
+        code = e.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        code = 130
+    except ConfigError as e:
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        code = EXIT_USAGE
+    except (HilbenchError, OSError) as e:
+        print(f"error: {' '.join(str(e).split())}", file=sys.stderr)
+        code = EXIT_FAILED
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from hilbench import __version__
+
+        print(f"hilbench {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit")] = False) -> None:
+    # Every command stops on SIGINT and SIGTERM, whatever its parent did with them (a background
+    # job inherits SIGINT as ignored): outputs off and results written on the way out.
+    stop_on_signals()
 
 
 def _logging(verbose: bool) -> None:
@@ -45,41 +89,58 @@ def pki(directory: Path, station: Annotated[Optional[list[str]], typer.Option(he
     """Generate a test PKI: CA, CSMS certificate, one client certificate per station."""
     from hilbench.pki import generate
 
-    p = generate(directory, tuple(station or ["CS001"]))
+    cli_args.output_dir("DIRECTORY", directory)
+    p = generate(directory, tuple(station if station is not None else ["CS001"]))
     console.print(f"CA {p.ca.cert}\nCSMS {p.csms.cert}\nstations {p.directory / 'stations'}")
 
 
+Port = Annotated[int, typer.Option(min=0, max=65535, help="TCP port (0 = any free)")]
+
+
 @app.command()
-def csms(port: Annotated[int, typer.Option(help="TCP port (0 = any free)")] = 9000,
-         host: str = "127.0.0.1",
+def csms(port: Port = 9000,
+         host: Annotated[str, typer.Option(help="address to listen on (IPv4, IPv6 or a host name)")] = "127.0.0.1",
          security_profile: Annotated[int, typer.Option(min=0, max=3, help="0 = plain ws, no auth (lab debugging)")] = 0,
          pki_dir: Annotated[Optional[Path], typer.Option(help="PKI from `hilbench pki` (profiles 2, 3)")] = None,
          password: Annotated[Optional[list[str]], typer.Option(help="STATION=PASSWORD (profiles 1, 2; repeat)")] = None,
-         trace_dir: Optional[Path] = None, heartbeat_interval: int = 300,
-         tls_min_version: str = "1.2", verbose: bool = False) -> None:
+         trace_dir: Optional[Path] = None,
+         heartbeat_interval: Annotated[int, typer.Option(min=1, help="s, in BootNotification responses")] = 300,
+         tls_min_version: Annotated[str, typer.Option(help="1.2 or 1.3 (profiles 2, 3)")] = "1.2",
+         verbose: bool = False) -> None:
     """Run the bench CSMS until interrupted; stations connect to ws(s)://HOST:PORT/ocpp/<id>."""
     from hilbench.ocpp.csms import Csms
     from hilbench.ocpp.fleet import raise_fd_limit
     from hilbench.pki import load
 
+    host = cli_args.host("--host", host)
+    cli_args.choice("--tls-min-version", tls_min_version, ("1.2", "1.3"))
+    for p in password or []:
+        if "=" not in p or not p.partition("=")[0]:
+            raise cli_args.bad("--password", f"{p!r} is not STATION=PASSWORD")
+    if trace_dir is not None:
+        cli_args.output_dir("--trace-dir", trace_dir)
     _logging(verbose)
     raise_fd_limit(65536)
-    passwords = dict(p.split("=", 1) for p in (password or []) if "=" in p)
+    passwords = dict(p.split("=", 1) for p in (password or []))
+    the_pki = load(pki_dir) if pki_dir else None
 
     async def serve() -> None:
-        async with Csms(host, port, security_profile=security_profile, pki=load(pki_dir) if pki_dir else None,
-                        passwords=passwords, trace_dir=trace_dir, heartbeat_interval=heartbeat_interval,
-                        tls_min_version=tls_min_version) as c:
-            console.print(f"CSMS listening on {c.url} (security profile {security_profile})", highlight=False)
+        server = Csms(host, port, security_profile=security_profile, pki=the_pki, passwords=passwords,
+                      trace_dir=trace_dir, heartbeat_interval=heartbeat_interval, tls_min_version=tls_min_version)
+        try:
+            await server.start()
+        except OSError as e:
+            fail(cli_args.listen_error(host, port, e), EXIT_USAGE)
+        try:
+            console.print(f"CSMS listening on {server.url} (security profile {security_profile})", highlight=False)
             await asyncio.Event().wait()
+        finally:
+            await server.stop()
 
     try:
         asyncio.run(serve())
     except KeyboardInterrupt:
         pass
-    except HilbenchError as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False)
-        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -98,8 +159,7 @@ def verify(
         code = run_verify(file, public_key=public_key, strict=strict, as_json=as_json, transaction=transaction,
                           console=console)
     except HilbenchError as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(str(e), EXIT_USAGE)
     raise typer.Exit(code)
 
 
@@ -112,8 +172,7 @@ def rig_check(rig: Annotated[Path, typer.Argument(help="rig file (e.g. rigs/sim.
     try:
         rows = check_rig(rig)
     except HilbenchError as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False)
-        raise typer.Exit(2) from None
+        fail(str(e), EXIT_USAGE)
     if as_json:
         for r in rows:
             print(json.dumps({"instrument": r.name, "role": r.role, "model": r.model, "address": r.address,
@@ -134,35 +193,31 @@ def sim_instruments(
     charger_power_w: Annotated[float, typer.Option(help="power the plant's charger pushes into the DC link "
                                                         "(+ charges the emulated battery, - discharges it)")] = 0.0,
 ) -> None:
-    """Serve the rig's simulated instruments on 127.0.0.1 until stopped (Ctrl-C)."""
-    import signal
+    """Serve the rig's simulated instruments on 127.0.0.1 until stopped (Ctrl-C, SIGINT or SIGTERM)."""
     import threading
 
     from hilbench.rig_file import load_rig
     from hilbench.sim.registry import SimulatedInstruments
 
+    config = load_rig(rig)
+    models = {n: i.model for n, i in config.instruments.items()}
+    ports = {n: m.port for n, m in models.items() if fixed_ports and m.port} if fixed_ports else None
     try:
-        config = load_rig(rig)
-        models = {n: i.model for n, i in config.instruments.items()}
-        ports = {n: m.port for n, m in models.items() if fixed_ports and m.port} if fixed_ports else None
         sims = SimulatedInstruments(models, ports=ports).start()
-        sims.plant.charger_power_w = charger_power_w
-    except (HilbenchError, OSError) as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False)
-        raise typer.Exit(2) from None
-    for name, model in models.items():
-        address = sims.address(name)
-        # python-can's virtual bus joins buses of one process only (a Linux vcan would be shared).
-        note = "python-can virtual bus: reachable from this process only" if address.startswith("can://virtual/") else None
-        if as_json:
-            print(json.dumps({"instrument": name, "model": model.id, "address": address} | ({"note": note} if note else {})),
-                  flush=True)
-        else:
-            console.print(f"{name:>12}  {model.id:<24} {address}" + (f"  ({note})" if note else ""), highlight=False)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    except OSError as e:
+        fail(f"cannot start the simulated instruments: {e.strerror or e}", EXIT_USAGE)
     try:
-        stop.wait()
+        sims.plant.charger_power_w = charger_power_w
+        for name, model in models.items():
+            address = sims.address(name)
+            # python-can's virtual bus joins buses of one process only (a Linux vcan would be shared).
+            note = "python-can virtual bus: reachable from this process only" if address.startswith("can://virtual/") else None
+            if as_json:
+                print(json.dumps({"instrument": name, "model": model.id, "address": address} | ({"note": note} if note else {})),
+                      flush=True)
+            else:
+                console.print(f"{name:>12}  {model.id:<24} {address}" + (f"  ({note})" if note else ""), highlight=False)
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
@@ -171,15 +226,24 @@ def sim_instruments(
 
 @sim_app.command("stations")
 def sim_stations(url: Annotated[str, typer.Option(help="CSMS URL without station id, e.g. ws://127.0.0.1:9000/ocpp")],
-                 count: int = 10, duration: float = 10.0, heartbeat_interval: float = 2.0,
-                 version: str = "2.1", prefix: str = "SIM", as_json: Annotated[bool, typer.Option("--json")] = False,
+                 count: Annotated[int, typer.Option(min=1, help="stations in this process")] = 10,
+                 duration: Annotated[float, typer.Option(min=0.1, help="s each station stays connected")] = 10.0,
+                 heartbeat_interval: Annotated[float, typer.Option(min=0.0, help="s (0: back to back)")] = 2.0,
+                 version: Annotated[str, typer.Option(help="OCPP version: 2.1 or 2.0.1")] = "2.1",
+                 prefix: Annotated[str, typer.Option(help="station ids are PREFIX00000, PREFIX00001, ...")] = "SIM",
+                 as_json: Annotated[bool, typer.Option("--json")] = False,
                  verbose: bool = False) -> None:
     """Run COUNT emulated stations in this process: connect, boot, heartbeat for DURATION s."""
     from hilbench.ocpp.fleet import run_fleet
 
+    cli_args.ws_url("--url", url)
+    cli_args.choice("--version", version, ("2.1", "2.0.1"))
     _logging(verbose)
-    report = asyncio.run(run_fleet(url, count, duration_s=duration, heartbeat_interval_s=heartbeat_interval,
-                                   version=version, prefix=prefix))
+    try:
+        report = asyncio.run(run_fleet(url, count, duration_s=duration, heartbeat_interval_s=heartbeat_interval,
+                                       version=version, prefix=prefix))
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
     d = report.as_dict()
     if as_json:
         print(json.dumps(d))

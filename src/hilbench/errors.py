@@ -100,6 +100,10 @@ class PkiError(ConfigError):
     """Test PKI generation or loading failed."""
 
 
+class ProfileError(ConfigError):
+    """An EV or EVSE profile (file or ``--set``) names an unknown key or a value out of its range."""
+
+
 class ProtocolError(HilbenchError):
     """A protocol rule was broken; see the Local/Remote subclasses for who broke it."""
 
