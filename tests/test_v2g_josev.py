@@ -119,3 +119,15 @@ def test_bench_evcc_against_josev_secc(josev_secc, service: str, control: str) -
     result = json.loads(p.stdout.strip().splitlines()[-1])
     assert result["ok"] and result["reason"] == "SessionStop OK", result
     assert result["log"].count(f"{service[:2]}_ChargeLoopReq") == 4 and result["log"][-1] == "SessionStopReq"
+
+
+def test_bench_evcc_command_against_josev_secc(josev_secc) -> None:  # type: ignore[no-untyped-def]
+    """The command line alone relaxes the PreCharge check that Josev's simulated EVSE cannot pass."""
+    ns, theirs, _secc = josev_secc
+    p = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-m", "hilbench", "v2g", "evcc", "--interface", theirs,
+                        "--no-tls", "--service", "DC_BPT", "--set", "precharge_tolerance_v=none", "--set", "loop_cycles=4",
+                        "--json"], capture_output=True, text=True, timeout=90, cwd=ROOT)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-3000:]
+    result = json.loads(p.stdout.strip().splitlines()[-1])
+    assert result["ok"] and result["reason"] == "SessionStop OK", result
+    assert [m["message"] for m in result["messages"] if m["dir"] == "out"].count("DC_ChargeLoopReq") == 4
