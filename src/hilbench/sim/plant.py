@@ -93,7 +93,10 @@ class Plant:
     dc_export_wh: float = 0.0
     grid: GridState = field(default_factory=GridState)
     ev: EvState = field(default_factory=EvState)
-    #: The charger's grid connection (no losses yet): registers as a meter there counts them.
+    #: The charger's conversion efficiency between its grid connection and the DC link (1 = none
+    #: lost): the grid side draws more than the link gets while charging, and returns less.
+    charger_efficiency: float = 1.0
+    #: The charger's grid connection: registers as a meter there counts them.
     ac_import_wh: float = 0.0
     ac_export_wh: float = 0.0
     last_ns: int = field(default_factory=time.monotonic_ns)
@@ -133,11 +136,17 @@ class Plant:
             self.step()
             self.charger_power_w = power_w
 
-    def ac_power_w(self) -> float:
-        """At the charger's grid connection, + = from the grid (towards the EV)."""
+    def dc_power_w(self) -> float:
+        """On the DC link, + = into the EV battery."""
         if not self.grid.output_on:
             return 0.0
         return self.dc_terminal_voltage_v() * self.dc.current_a if self.dc.output_on else self.charger_power_w
+
+    def ac_power_w(self) -> float:
+        """At the charger's grid connection, + = from the grid (towards the EV): the DC link's power
+        with the conversion losses on the grid side."""
+        p = self.dc_power_w()
+        return p / self.charger_efficiency if p >= 0 else p * self.charger_efficiency
 
     def ac_current_a(self) -> tuple[float, float, float]:
         """RMS current per phase, the power shared evenly (a balanced three-phase charger)."""

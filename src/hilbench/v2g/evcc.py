@@ -65,6 +65,16 @@ class Evcc(Engine):
         #: The AuthorizationReq as first sent (body, header Signature): repeated unaltered while Ongoing.
         self._authorization: tuple[dict[str, Any], dict[str, Any] | None] | None = None
         self.refused: str | None = None  #: the AuthorizationRes code that refused the EV, if one did
+        #: When the next ChargeLoopReq is due (the EV model's loop_period_s), and whether the EV
+        #: was asked to stop charging at the next cycle.
+        self._loop_at_ns: int | None = None
+        self._stop_asked = False
+
+    def stop_charging(self) -> None:
+        """The EV ends its charge loop at the next cycle (PowerDelivery Stop, then SessionStop)."""
+        self._stop_asked = True
+        if self._loop_at_ns is not None:
+            self._loop_at_ns = 0  # due now: the timer ends the loop
 
     # -- start and requests ----------------------------------------------------------------------
     def start(self, now_ns: int) -> None:
@@ -84,13 +94,22 @@ class Evcc(Engine):
         self.send(name, body, now_ns)
 
     def own_deadline_ns(self) -> int | None:
-        if self.pending is None or self.ended is not None:
+        if self.ended is not None:
             return None
+        if self.pending is None:
+            return self._loop_at_ns
         if not self.pending_left():
             return None  # the request has not left (a hook holds it back): its timeout starts when it does
         return self.pending.request_ns + int(self.limits.response_timeout_s(self.pending.request) * NS)
 
     def on_timer(self, now_ns: int) -> None:
+        if self.pending is None and self._loop_at_ns is not None and now_ns >= self._loop_at_ns and self.ended is None:
+            self._loop_at_ns = None
+            if self._stop_asked:
+                self._power_delivery("Stop", now_ns)
+            else:
+                self._charge_loop(now_ns)
+            return
         deadline = self.own_deadline_ns()
         if deadline is not None and now_ns >= deadline:
             unanswered = self.close_pending(None, now_ns)
@@ -367,8 +386,10 @@ class Evcc(Engine):
                 self._service_renegotiation = path == "service_renegotiation"
                 self._power_delivery(progress, now)
                 return
-        if self.cycle >= self.ev.loop_cycles:
+        if self.cycle >= self.ev.loop_cycles or self._stop_asked:
             self._power_delivery("Stop", now)
+        elif self.ev.loop_period_s > 0:
+            self._loop_at_ns = now + int(self.ev.loop_period_s * NS)
         else:
             self._charge_loop(now)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from hilbench.v2g.params import param, state
+from hilbench.v2g.values import number
 
 #: The signature suites the Plug & Charge check knows (rust/core/src/v2g/pnc.rs).
 PNC_SUITES = ("ecdsa-sha512", "ecdsa-sha256")
@@ -73,3 +75,26 @@ class EvseModel:
     def clamp_current_a(self, current_a: float, bpt: bool) -> float:
         low = -self.max_current_a if bpt else 0.0
         return max(low, min(self.max_current_a, current_a))
+
+    # -- what a charger behind the SECC decides (the bench's own answers by default; the virtual
+    #    charger overrides these with its power stage and its OCPP authorization) ----------------
+    def authorization(self, service: str, count: int) -> tuple[str, str]:
+        """(EVSEProcessing, ResponseCode) for the ``count``-th AuthorizationReq whose service
+        (EIM, or PnC with the contract already checked) is ``service``."""
+        return ("Ongoing" if count <= self.authorization_ongoing else "Finished"), "OK"
+
+    def ev_said(self, message: str, body: dict[str, Any]) -> None:
+        """Every request of the EV, for a charger that acts on its parameters and limits."""
+
+    def dc_loop(self, mode: dict[str, Any], ev_voltage_v: float, cycle: int, bpt: bool, dynamic: bool) -> tuple[float, float]:
+        """The DC charge loop: (present current A, present voltage V) for the EV's request ``mode``."""
+        if dynamic:
+            return self.clamp_current_a(self.dynamic_target_w(cycle, bpt) / ev_voltage_v, bpt), ev_voltage_v
+        return self.clamp_current_a(number(mode["EVTargetCurrent"]), bpt), ev_voltage_v
+
+    def ac_loop(self, mode: dict[str, Any], cycle: int, bpt: bool, dynamic: bool) -> float:
+        """The AC charge loop: the active power (W) for the EV's request ``mode``."""
+        if dynamic:
+            return self.dynamic_target_w(cycle, bpt)
+        target = number(mode["EVPresentActivePower"])
+        return target if bpt else max(0.0, target)

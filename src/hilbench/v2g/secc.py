@@ -65,6 +65,7 @@ class Secc(Engine):
                 self.refuse(name, "FAILED_UnknownSession", f"session id {sid}, expected {self.session_id}", now_ns)
                 return
         self.counts[name] = self.counts.get(name, 0) + 1
+        self.evse.ev_said(name, body)
         handler = getattr(self, "_" + name.replace("_", "").lower())
         self.previous = name
         handler(body, now_ns)
@@ -150,8 +151,8 @@ class Secc(Engine):
         if body["SelectedAuthorizationService"] == "PnC":
             self._pnc_authorization(body, now)
             return
-        ongoing = self.counts["AuthorizationReq"] <= self.evse.authorization_ongoing
-        self.respond("AuthorizationReq", {"EVSEProcessing": "Ongoing" if ongoing else "Finished"}, now)
+        processing, code = self.evse.authorization("EIM", self.counts["AuthorizationReq"])
+        self.respond("AuthorizationReq", {"EVSEProcessing": processing}, now, code)
 
     def _pnc_authorization(self, body: dict[str, Any], now: int) -> None:
         """The EV's signed contract, checked (and checked again on a repeated request)."""
@@ -167,8 +168,10 @@ class Secc(Engine):
             return
         if code != "OK":
             self.events.append(Finding("authorization", f"PnC refused: {code}: {why}"))
-        ongoing = code == "OK" and self.counts["AuthorizationReq"] <= self.evse.authorization_ongoing
-        self.respond("AuthorizationReq", {"EVSEProcessing": "Ongoing" if ongoing else "Finished"}, now, code)
+        processing = "Finished"
+        if code == "OK":
+            processing, code = self.evse.authorization("PnC", self.counts["AuthorizationReq"])
+        self.respond("AuthorizationReq", {"EVSEProcessing": processing}, now, code)
 
     def _servicediscoveryreq(self, body: dict[str, Any], now: int) -> None:
         services = [{"ServiceID": SERVICES[s].service_id, "FreeService": False} for s in self.evse.services]
@@ -278,13 +281,10 @@ class Secc(Engine):
     def _dcchargeloopreq(self, body: dict[str, Any], now: int) -> None:
         assert self.service is not None
         bpt, e = self.service.bpt, self.evse
-        voltage = number(body["EVPresentVoltage"])
         mode_name, mode = next((k, v) for k, v in body.items() if k.endswith("CLReqControlMode"))
-        if self.control == "scheduled":
-            current = e.clamp_current_a(number(mode["EVTargetCurrent"]), bpt)
-            res_mode: dict[str, Any] = {}
-        else:
-            current = e.clamp_current_a(e.dynamic_target_w(self.cycle, bpt) / voltage, bpt)
+        current, voltage = e.dc_loop(mode, number(body["EVPresentVoltage"]), self.cycle, bpt, self.control == "dynamic")
+        res_mode: dict[str, Any] = {}
+        if self.control == "dynamic":
             res_mode = {"EVSEMaximumChargePower": rational(e.max_charge_power_w), "EVSEMinimumChargePower": rational(e.min_power_w),
                         "EVSEMaximumChargeCurrent": rational(e.max_current_a), "EVSEMaximumVoltage": rational(e.max_voltage_v)}
             if bpt:
@@ -302,12 +302,7 @@ class Secc(Engine):
         assert self.service is not None
         bpt, e = self.service.bpt, self.evse
         mode_name, mode = next((k, v) for k, v in body.items() if k.endswith("CLReqControlMode"))
-        if self.control == "scheduled":
-            target = number(mode["EVPresentActivePower"])
-            if not bpt:
-                target = max(0.0, target)
-        else:
-            target = e.dynamic_target_w(self.cycle, bpt)
+        target = e.ac_loop(mode, self.cycle, bpt, self.control == "dynamic")
         self.loop_reports.append({"cycle": self.cycle, "power_w": target})
         self.cycle += 1
         self.respond("AC_ChargeLoopReq", {mode_name.replace("Req", "Res"): {"EVSETargetActivePower": rational(target)}}, now)
