@@ -47,6 +47,9 @@ def check_rig(path: Path | str) -> list[Row]:
     finally:
         rig.safe_state()
         rig.close()
+    if config.dut is not None:  # the device under test: where it connects, what it is
+        rows.append(Row("dut", "charger", config.dut.kind, config.csms.url(config.dut.station_id),
+                        identity=config.dut.describe()))
     return rows
 
 

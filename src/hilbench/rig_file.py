@@ -10,6 +10,7 @@ from typing import Any
 
 from hilbench.drivers.limits import Limits
 from hilbench.drivers.model import ROLE_NEEDS, Model, find_model
+from hilbench.rig_dut import CsmsConfig, DutConfig, parse_csms, parse_dut
 from hilbench.tomlfile import read_toml
 from hilbench.errors import ModelError, RigError
 from hilbench.sim.scpi_device import FAULTS
@@ -58,6 +59,13 @@ class RigConfig:
     description: str = ""
     command_log: Path | None = None
     required_roles: tuple[str, ...] = field(default=())
+    #: Where the bench CSMS listens, and the device under test (None: the rig has no [dut]).
+    csms: CsmsConfig = field(default_factory=CsmsConfig)
+    dut: DutConfig | None = None
+
+    @property
+    def roles(self) -> set[str]:
+        return {i.role for i in self.instruments.values()}
 
     def limits_of(self, name: str) -> Limits:
         """The model's ranges narrowed by the rig's limits: what :meth:`Limits.check` enforces."""
@@ -95,8 +103,10 @@ def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigCon
 
     data = read_toml(path, RigError)
     for key in data:
-        if key not in ("rig", "limits", "instruments"):
-            raise fail(key, "unknown table (known: rig, limits, instruments)")
+        if key not in ("rig", "limits", "instruments", "csms", "dut"):
+            raise fail(key, "unknown table (known: rig, limits, instruments, csms, dut)")
+    csms = parse_csms(_table(data, "csms", fail), where)
+    dut = parse_dut(_table(data, "dut", fail), where) if "dut" in data else None
     rig = _table(data, "rig", fail)
     for key in rig:
         if key not in RIG_KEYS:
@@ -136,8 +146,8 @@ def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigCon
         if faults and address != "sim":
             raise fail(f"{key}.sim_faults", "only a simulated instrument (address = \"sim\") can inject faults")
         instruments[inst_name] = InstrumentConfig(inst_name, role, model, address, timeout, tuple(faults))
-    if not instruments:
-        raise fail("instruments", "no instruments")
+    if not instruments and dut is None:
+        raise fail("instruments", "no instruments (a protocol-only rig needs a [dut] section)")
     limits = _limits(_table(data, "limits", fail), instruments, fail)
     order = _typed(rig, "rig.safe_state_order", list, fail, default=list(instruments))
     for item in order:
@@ -152,7 +162,7 @@ def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigCon
     log = _typed(rig, "rig.command_log", str, fail, default=None)
     return RigConfig(path, name, simulated, instruments, limits, tuple(order),
                      _typed(rig, "rig.description", str, fail, default=""),
-                     Path(log) if log else None, require_roles)
+                     Path(log) if log else None, require_roles, csms, dut)
 
 
 def _limits(table: Mapping[str, Any], instruments: Mapping[str, InstrumentConfig], fail: Any) -> dict[str, float]:

@@ -83,6 +83,13 @@ class EvseModel:
         (EIM, or PnC with the contract already checked) is ``service``."""
         return ("Ongoing" if count <= self.authorization_ongoing else "Finished"), "OK"
 
+    def schedule(self, count: int, bpt: bool, dynamic: bool) -> tuple[str, list[tuple[int, float]] | None,
+                                                                     list[tuple[int, float]] | None]:
+        """The ``count``-th ScheduleExchangeReq's answer: (EVSEProcessing, charging schedule,
+        discharging schedule), each a list of (duration s, power W) or None for the station's
+        maximum for a day."""
+        return "Finished", None, None
+
     def ev_said(self, message: str, body: dict[str, Any]) -> None:
         """Every request of the EV, for a charger that acts on its parameters and limits."""
 

@@ -240,22 +240,27 @@ class Secc(Engine):
 
     def _scheduleexchangereq(self, body: dict[str, Any], now: int) -> None:
         assert self.service is not None
+        e, bpt = self.evse, self.service.bpt
+        processing, charging, discharging = e.schedule(self.counts["ScheduleExchangeReq"], bpt, self.control == "dynamic")
         if self.control == "dynamic":
-            self.respond("ScheduleExchangeReq", {"EVSEProcessing": "Finished", "Dynamic_SEResControlMode": {}}, now)
+            self.respond("ScheduleExchangeReq", {"EVSEProcessing": processing, "Dynamic_SEResControlMode": {}}, now)
             return
-        e = self.evse
         # With a price level schedule (one level): optional in the schema, but EVs such as Josev's
         # refuse a ChargingSchedule without one of the two price schedules.
         prices = {"TimeAnchor": 0, "PriceScheduleID": 1, "NumberOfPriceLevels": 1,
                   "PriceLevelScheduleEntries": {"PriceLevelScheduleEntry": [{"Duration": 86_400, "PriceLevel": 0}]}}
-        charging = {"PowerSchedule": {"TimeAnchor": 0, "PowerScheduleEntries": {"PowerScheduleEntry": [
-            {"Duration": 86_400, "Power": rational(e.max_charge_power_w)}]}}, "PriceLevelSchedule": prices}
+
+        def power_schedule(entries: list[tuple[int, float]]) -> dict[str, Any]:
+            return {"TimeAnchor": 0, "PowerScheduleEntries": {"PowerScheduleEntry": [
+                {"Duration": duration, "Power": rational(power)} for duration, power in entries]}}
+
+        charging = {"PowerSchedule": power_schedule(charging or [(86_400, e.max_charge_power_w)]), "PriceLevelSchedule": prices}
         schedule_tuple: dict[str, Any] = {"ScheduleTupleID": 1, "ChargingSchedule": charging}
-        if self.service.bpt:  # the discharging schedule: negative power = EV → EVSE
-            schedule_tuple["DischargingSchedule"] = {"PowerSchedule": {"TimeAnchor": 0, "PowerScheduleEntries": {
-                "PowerScheduleEntry": [{"Duration": 86_400, "Power": rational(-e.max_discharge_power_w)}]}},
+        if bpt:  # the discharging schedule: negative power = EV → EVSE
+            schedule_tuple["DischargingSchedule"] = {
+                "PowerSchedule": power_schedule(discharging or [(86_400, -e.max_discharge_power_w)]),
                 "PriceLevelSchedule": prices | {"PriceScheduleID": 2}}
-        self.respond("ScheduleExchangeReq", {"EVSEProcessing": "Finished",
+        self.respond("ScheduleExchangeReq", {"EVSEProcessing": processing,
                                              "Scheduled_SEResControlMode": {"ScheduleTuple": [schedule_tuple]}}, now)
 
     def _dccablecheckreq(self, body: dict[str, Any], now: int) -> None:

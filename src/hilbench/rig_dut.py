@@ -1,0 +1,122 @@
+"""A rig file's ``[csms]`` and ``[dut]`` sections: where the bench CSMS listens (the device under test
+connects to ``ws(s)://host:port/path/STATION_ID``), and what the device under test is — the
+virtual charger (``kind = "virtual"``, its options as in ``hilbench sim charger``) or a real one
+(``kind = "external"``: its station id, security profile, password or certificate, and where its
+SECC answers). Every mistake is a :class:`~hilbench.errors.RigError` naming the file and the key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hilbench.errors import ConfigError, RigError
+
+CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval"}
+EXTERNAL_KEYS = {"kind", "station_id", "security_profile", "password", "certificate", "key", "secc_interface",
+                 "secc_address"}
+
+
+@dataclass(frozen=True)
+class CsmsConfig:
+    host: str = "127.0.0.1"
+    port: int = 9000
+    path: str = "/ocpp"
+    security_profile: int = 0
+    pki_dir: Path | None = None
+    heartbeat_interval: int = 300
+
+    def url(self, station_id: str | None = None) -> str:
+        scheme = "wss" if self.security_profile >= 2 else "ws"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        base = f"{scheme}://{host}:{self.port}{self.path}"
+        return f"{base}/{station_id}" if station_id else base
+
+
+@dataclass(frozen=True)
+class DutConfig:
+    kind: str                      #: "virtual" or "external"
+    station_id: str
+    security_profile: int = 0
+    password: str | None = None
+    certificate: Path | None = None
+    key: Path | None = None
+    secc_interface: str | None = None
+    secc_address: str | None = None
+    #: The virtual charger's table (kind = "virtual"), checked by ChargerConfig.from_table.
+    virtual: Mapping[str, Any] | None = None
+
+    def describe(self) -> str:
+        if self.kind == "virtual":
+            v = dict(self.virtual or {})
+            faults = v.get("fault", [])
+            return (f"virtual charger {self.station_id} ({v.get('variant', 'dc')}, security profile {self.security_profile}"
+                    + (f", faults: {', '.join(faults)}" if faults else "") + ")")
+        where = self.secc_address or (f"SDP on {self.secc_interface}" if self.secc_interface else "no SECC configured")
+        return f"external charger {self.station_id} (security profile {self.security_profile}; SECC: {where})"
+
+
+def parse_csms(table: Mapping[str, Any], where: str) -> CsmsConfig:
+    def fail(key: str, why: str) -> RigError:
+        return RigError(f"{where}: csms.{key}: {why}")
+
+    for key in table:
+        if key not in CSMS_KEYS:
+            raise fail(key, f"unknown key (known: {', '.join(sorted(CSMS_KEYS))})")
+    host = _get(table, "host", str, fail, "127.0.0.1")
+    port = _get(table, "port", int, fail, 9000)
+    if not 0 <= port <= 65535:
+        raise fail("port", f"{port} is not a TCP port (0-65535; 0 = any free)")
+    path = _get(table, "path", str, fail, "/ocpp")
+    if not path.startswith("/") or path.endswith("/") and path != "/":
+        raise fail("path", f"{path!r} must start with / and not end with one (e.g. /ocpp)")
+    profile = _get(table, "security_profile", int, fail, 0)
+    if profile not in (0, 1, 2, 3):
+        raise fail("security_profile", f"{profile} is not 0-3")
+    pki = _get(table, "pki_dir", str, fail, None)
+    if profile >= 2 and pki is None:
+        raise fail("pki_dir", f"missing: security profile {profile} needs the PKI folder (hilbench pki)")
+    interval = _get(table, "heartbeat_interval", int, fail, 300)
+    return CsmsConfig(host, port, path.rstrip("/") or "", profile, Path(pki) if pki else None, interval)
+
+
+def parse_dut(table: Mapping[str, Any], where: str) -> DutConfig:
+    def fail(key: str, why: str) -> RigError:
+        return RigError(f"{where}: dut.{key}: {why}")
+
+    kind = _get(table, "kind", str, fail, None)
+    if kind not in ("virtual", "external"):
+        raise fail("kind", f"{kind!r} is not \"virtual\" or \"external\"" if kind else "missing (\"virtual\" or \"external\")")
+    station_id = _get(table, "station_id", str, fail, "HB-VC-001" if kind == "virtual" else None)
+    if station_id is None:
+        raise fail("station_id", "missing: the identity the charger connects with")
+    profile = _get(table, "security_profile", int, fail, 0)
+    if profile not in (0, 1, 2, 3):
+        raise fail("security_profile", f"{profile} is not 0-3")
+    if kind == "virtual":
+        from hilbench.sim.charger.config import ChargerConfig
+
+        try:
+            ChargerConfig.from_table(dict(table), where=f"{where}: dut")
+        except ConfigError as e:
+            raise RigError(str(e)) from None
+        return DutConfig("virtual", station_id, profile, _get(table, "password", str, fail, None), virtual=dict(table))
+    for key in table:
+        if key not in EXTERNAL_KEYS:
+            raise fail(key, f"unknown key for an external charger (known: {', '.join(sorted(EXTERNAL_KEYS))})")
+    password = _get(table, "password", str, fail, None)
+    if profile in (1, 2) and not password:
+        raise fail("password", f"missing: security profile {profile} authenticates the charger by its Basic-auth password")
+    cert, key = _get(table, "certificate", str, fail, None), _get(table, "key", str, fail, None)
+    return DutConfig("external", station_id, profile, password, Path(cert) if cert else None, Path(key) if key else None,
+                     _get(table, "secc_interface", str, fail, None), _get(table, "secc_address", str, fail, None))
+
+
+def _get(table: Mapping[str, Any], key: str, kind: type, fail: Any, default: Any) -> Any:
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise fail(key, f"has the wrong type ({type(value).__name__}: {value!r}; expected {kind.__name__})")
+    return value
