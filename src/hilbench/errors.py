@@ -100,6 +100,19 @@ class PkiError(ConfigError):
     """Test PKI generation or loading failed."""
 
 
+class StationIdError(ConfigError):
+    """A charging-station id (URL path, Basic-auth user, certificate CN, ``--station``) is not an
+    acceptable OCPP identity; the message names the id, where it came from and the rule it breaks."""
+
+    def __init__(self, message: str, *, station_id: str = "") -> None:
+        super().__init__(message)
+        self.station_id = station_id
+
+
+class UnsafePathError(ConfigError):
+    """A file path built from outside input (a station id, a name) would lie outside its folder."""
+
+
 class ProfileError(ConfigError):
     """An EV or EVSE profile (file or ``--set``) names an unknown key or a value out of its range."""
 
