@@ -30,6 +30,7 @@ class BatteryEv:
     charge_share: float = param(0.5, min=0, max=1, doc="BPT: share of the charge loop spent charging")
     loop_cycles: int = param(10, min=1, doc="charge loop cycles before the EV stops")
     loop_period_s: float = param(0.0, unit="s", min=0, doc="pause between a ChargeLoopRes and the next request (0: none)")
+    ongoing_pause_s: float = param(0.02, unit="s", min=0, doc="pause before repeating a request answered Ongoing")
     #: PreCharge ends when the EVSE's voltage is within this of the EV's (None: after the first
     #: answer — for peers whose simulated EVSE reports no real voltage, as Josev's does).
     precharge_tolerance_v: float | None = param(20.0, unit="V", above=0,

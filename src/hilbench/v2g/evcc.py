@@ -21,8 +21,11 @@ from hilbench.v2g.timing import Exchange, Limits
 from hilbench.v2g.values import header, number, rational
 
 EVCCID = "WMIV1234567890ABCDEX"
-#: How often the EV repeats a request the SECC answers with EVSEProcessing = Ongoing.
+#: How often the EV repeats a request the SECC answers with EVSEProcessing = Ongoing (PreCharge and
+#: WeldingDetection, which have no Ongoing timer of their own here), and for how long it accepts
+#: Ongoing in the other phases (V2G_EVCC_Ongoing_Timeout).
 MAX_ONGOING = 50
+ONGOING_TIMEOUT_S = 60.0
 
 
 class Evcc(Engine):
@@ -67,14 +70,22 @@ class Evcc(Engine):
         self.refused: str | None = None  #: the AuthorizationRes code that refused the EV, if one did
         #: When the next ChargeLoopReq is due (the EV model's loop_period_s), and whether the EV
         #: was asked to stop charging at the next cycle.
-        self._loop_at_ns: int | None = None
+        self._next: tuple[int, Callable[[int], None]] | None = None
         self._stop_asked = False
+        self._ongoing_since_ns: int | None = None
 
     def stop_charging(self) -> None:
         """The EV ends its charge loop at the next cycle (PowerDelivery Stop, then SessionStop)."""
         self._stop_asked = True
-        if self._loop_at_ns is not None:
-            self._loop_at_ns = 0  # due now: the timer ends the loop
+        if self._next is not None and self._next[1] == self._charge_loop:
+            self._next = (0, lambda now: self._power_delivery("Stop", now))  # due now
+
+    def _later(self, now: int, delay_s: float, then: Callable[[int], None]) -> None:
+        """``then(now)`` after ``delay_s`` (at once when it is 0): the EV's own pauses."""
+        if delay_s <= 0:
+            then(now)
+        else:
+            self._next = (now + int(delay_s * NS), then)
 
     # -- start and requests ----------------------------------------------------------------------
     def start(self, now_ns: int) -> None:
@@ -97,18 +108,15 @@ class Evcc(Engine):
         if self.ended is not None:
             return None
         if self.pending is None:
-            return self._loop_at_ns
+            return self._next[0] if self._next else None
         if not self.pending_left():
             return None  # the request has not left (a hook holds it back): its timeout starts when it does
         return self.pending.request_ns + int(self.limits.response_timeout_s(self.pending.request) * NS)
 
     def on_timer(self, now_ns: int) -> None:
-        if self.pending is None and self._loop_at_ns is not None and now_ns >= self._loop_at_ns and self.ended is None:
-            self._loop_at_ns = None
-            if self._stop_asked:
-                self._power_delivery("Stop", now_ns)
-            else:
-                self._charge_loop(now_ns)
+        if self.pending is None and self._next is not None and now_ns >= self._next[0] and self.ended is None:
+            then, self._next = self._next[1], None
+            then(now_ns)
             return
         deadline = self.own_deadline_ns()
         if deadline is not None and now_ns >= deadline:
@@ -183,7 +191,7 @@ class Evcc(Engine):
             self.events.append(Finding("authorization", f"AuthorizationRes: {self.refused}"))
             self.request("SessionStopReq", {"ChargingSession": "Terminate"}, now)
             return
-        if self._ongoing(body, "Authorization", lambda: self._authorize(now)):
+        if self._ongoing(body, "Authorization", self._authorize, now):
             return
         self.request("ServiceDiscoveryReq", {}, now)
 
@@ -251,7 +259,7 @@ class Evcc(Engine):
     _acchargeparameterdiscoveryres = _dcchargeparameterdiscoveryres
 
     def _scheduleexchangeres(self, body: dict[str, Any], now: int) -> None:
-        if self._ongoing(body, "ScheduleExchange", lambda: self._schedule_exchange(now)):
+        if self._ongoing(body, "ScheduleExchange", self._schedule_exchange, now):
             return
         if self._renegotiating:  # a new schedule inside the loop: straight back to it
             self._renegotiating = False
@@ -270,7 +278,7 @@ class Evcc(Engine):
             self._power_delivery("Start", now)
 
     def _dccablecheckres(self, body: dict[str, Any], now: int) -> None:
-        if self._ongoing(body, "DC_CableCheck", lambda: self.request("DC_CableCheckReq", {}, now)):
+        if self._ongoing(body, "DC_CableCheck", lambda at: self.request("DC_CableCheckReq", {}, at), now):
             return
         self._precharge(now)
 
@@ -388,10 +396,8 @@ class Evcc(Engine):
                 return
         if self.cycle >= self.ev.loop_cycles or self._stop_asked:
             self._power_delivery("Stop", now)
-        elif self.ev.loop_period_s > 0:
-            self._loop_at_ns = now + int(self.ev.loop_period_s * NS)
         else:
-            self._charge_loop(now)
+            self._later(now, self.ev.loop_period_s, self._charge_loop)
 
     def _dcweldingdetectionres(self, body: dict[str, Any], now: int) -> None:
         if number(body["EVSEPresentVoltage"]) > 60.0:
@@ -413,15 +419,16 @@ class Evcc(Engine):
             return
         self._end(True, "SessionStop OK" + (" (Pause)" if self.end_with == "Pause" else ""))
 
-    def _ongoing(self, body: dict[str, Any], what: str, again: Callable[[], None]) -> bool:
-        """Repeats the request (``again``) while the SECC answers EVSEProcessing = Ongoing, at
-        most MAX_ONGOING times; True while it does."""
+    def _ongoing(self, body: dict[str, Any], what: str, again: Callable[[int], None], now: int) -> bool:
+        """Repeats the request (``again``) after the EV's pause while the SECC answers
+        EVSEProcessing = Ongoing, for at most V2G_EVCC_Ongoing_Timeout; True while it does."""
         if body.get("EVSEProcessing") != "Ongoing":
-            self.ongoing = 0
+            self._ongoing_since_ns = None
             return False
-        self.ongoing += 1
-        if self.ongoing > MAX_ONGOING:
-            self._end(False, f"{what} stays Ongoing")
+        if self._ongoing_since_ns is None:
+            self._ongoing_since_ns = now
+        if now - self._ongoing_since_ns > ONGOING_TIMEOUT_S * NS:
+            self._end(False, f"{what} stays Ongoing beyond {ONGOING_TIMEOUT_S:g} s (V2G_EVCC_Ongoing_Timeout)")
         else:
-            again()
+            self._later(now, self.ev.ongoing_pause_s, again)
         return True
