@@ -224,6 +224,16 @@ def sim_instruments(
         sims.stop()
 
 
+def _register_charger_commands() -> None:
+    from hilbench.sim.charger.cli import charger_command, faults_command
+
+    sim_app.command("charger")(charger_command)
+    sim_app.command("faults")(faults_command)
+
+
+_register_charger_commands()
+
+
 @sim_app.command("stations")
 def sim_stations(url: Annotated[str, typer.Option(help="CSMS URL without station id, e.g. ws://127.0.0.1:9000/ocpp")],
                  count: Annotated[int, typer.Option(min=1, help="stations in this process")] = 10,

@@ -1,0 +1,85 @@
+"""The virtual charger's catalogue of named faults: each one a defect a certification would have to
+catch, switched on by name (``--fault NAME``), freely combined, never active unless named. The code
+that misbehaves asks ``faults.on(NAME)`` at the one place where the defect lives; the catalogue is
+the list of names a lab sees (``hilbench sim faults``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hilbench.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    area: str
+    does: str
+
+
+CATALOGUE: tuple[Fault, ...] = (
+    # provisioning and RPC
+    Fault("heartbeat-interval-ignored", "provisioning",
+          "keeps heartbeating at the boot interval after SetVariables OCPPCommCtrlr.HeartbeatInterval"),
+    Fault("readonly-variable-accepted", "provisioning", "answers Accepted to SetVariables on a ReadOnly variable (and keeps the old value)"),
+    Fault("unknown-component-accepted", "provisioning", "answers Accepted to SetVariables on a component it does not have"),
+    Fault("base-report-incomplete", "provisioning", "GetBaseReport FullInventory leaves out the last part's variables"),
+    Fault("pending-boot-sends-transactions", "provisioning",
+          "sends TransactionEvent while its BootNotification is Pending"),
+    Fault("boot-retry-too-early", "provisioning", "retries a Rejected BootNotification after 1 s instead of the interval"),
+    Fault("reset-on-idle-interrupts", "provisioning", "Reset OnIdle reboots at once, ending a running transaction"),
+    Fault("callerror-missing-for-malformed-call", "rpc", "ignores a malformed CALL instead of answering CALLERROR"),
+    Fault("schema-violation-notify-ev-charging-needs", "rpc",
+          "sends NotifyEVChargingNeeds with departureTime as a number (a schema violation)"),
+    Fault("answers-call-after-timeout", "rpc", "answers GetVariables only after the CSMS's call timeout (35 s)"),
+    # transactions
+    Fault("seqno-gap-after-reconnect", "transactions", "skips one seqNo after the connection comes back"),
+    Fault("drops-ended-while-offline", "transactions", "loses a TransactionEvent Ended that happened while offline"),
+    Fault("offline-flag-missing", "transactions", "sends queued events without offline = true"),
+    Fault("no-resume-after-reboot", "transactions", "forgets a running transaction across a reboot (neither TxResumed nor Ended)"),
+    Fault("ignores-max-energy", "transactions", "does not stop a transaction at its maxEnergy limit"),
+    Fault("limit-stop-wrong-reason", "transactions", "ends a limited transaction with stoppedReason Other"),
+    # power stage and smart charging
+    Fault("ignores-discharge-limit", "power", "discharges at the setpoint even beyond the profile's dischargeLimit"),
+    Fault("setpoint-sign-inverted", "power", "charges where the setpoint says discharge, and the reverse"),
+    Fault("slow-setpoint-ramp", "power", "reaches a new setpoint in 3x the configured response time"),
+    Fault("ignores-charging-limit", "power", "charges at the EV's request above the charging profile's limit"),
+    Fault("idle-mode-still-charges", "power", "keeps the power flowing under operationMode Idle"),
+    Fault("composite-schedule-wrong", "power", "GetCompositeSchedule reports the lowest stack level's profile, not the one applied"),
+    # meter and signed meter values
+    Fault("meter-drift-export-2pct", "meter", "the export register counts 2 % more than flowed"),
+    Fault("export-counted-as-import", "meter", "the meter adds exported energy to the import register"),
+    Fault("meter-values-interval-ignored", "meter", "samples meter values every 60 s whatever TxUpdatedInterval says"),
+    Fault("ocmf-bad-signature-end", "meter", "the transaction end's signed meter value has a broken signature"),
+    Fault("ocmf-reading-not-monotonic", "meter", "the signed end reading is lower than the begin reading"),
+    # ISO 15118-20 side
+    Fault("secc-slow-chargeloop-response", "iso15118", "answers ChargeLoopReq after 300 ms (the EV waits 250 ms)"),
+    Fault("secc-accepts-out-of-sequence", "iso15118", "answers an out-of-sequence request with OK instead of FAILED_SequenceError"),
+    Fault("charging-needs-altered", "iso15118", "reports the EV's maximum energy request 10 % low in NotifyEVChargingNeeds"),
+    # security
+    Fault("no-security-event-on-reset", "security", "sends no SecurityEventNotification (ResetOrReboot) after a reset"),
+)
+BY_NAME = {f.name: f for f in CATALOGUE}
+
+
+class Faults:
+    """The faults switched on for one charger."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        names = tuple(names)
+        unknown = [n for n in names if n not in BY_NAME]
+        if unknown:
+            raise ConfigError(f"unknown fault {', '.join(repr(n) for n in unknown)} "
+                              f"(hilbench sim faults lists the {len(CATALOGUE)} known)")
+        self.names = frozenset(names)
+
+    def on(self, name: str) -> bool:
+        assert name in BY_NAME, f"fault {name!r} is not in the catalogue"  # a typo in the charger's code
+        return name in self.names
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+    def __repr__(self) -> str:
+        return f"Faults({sorted(self.names)})"

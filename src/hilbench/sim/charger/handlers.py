@@ -1,0 +1,270 @@
+"""The virtual charger's answers to CSMS-initiated calls: the device model (GetVariables,
+SetVariables, GetBaseReport, GetReport → NotifyReport in parts), resets, remote start and stop,
+availability, trigger messages, and smart charging (SetChargingProfile, GetChargingProfiles →
+ReportChargingProfiles, ClearChargingProfile, GetCompositeSchedule, UpdateDynamicSchedule,
+UsePriorityCharging). Calls the charger has no behaviour for get the plain conformant answers of
+``hilbench.ocpp.defaults``; a rejection carries a statusInfo saying why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from hilbench.ocpp.defaults import now_iso, station_handlers
+from hilbench.ocpp.link import CallError
+
+if TYPE_CHECKING:
+    from hilbench.sim.charger.firmware import Firmware
+
+Payload = dict[str, Any]
+
+
+def _status(status: str, reason: str | None = None, info: str | None = None) -> Payload:
+    out: Payload = {"status": status}
+    if reason:
+        out["statusInfo"] = {"reasonCode": reason} | ({"additionalInfo": info[:500]} if info else {})
+    return out
+
+
+class Handlers:
+    def __init__(self, fw: Firmware) -> None:
+        self.fw = fw
+        self._pending_profile: Payload | None = None  #: a RequestStartTransaction's TxProfile, until the transaction starts
+
+    def table(self) -> dict[str, Any]:
+        table: dict[str, Any] = dict(station_handlers())
+        for action in ("GetVariables", "SetVariables", "GetBaseReport", "GetReport", "Reset", "RequestStartTransaction",
+                       "RequestStopTransaction", "GetTransactionStatus", "TriggerMessage", "ChangeAvailability",
+                       "SetChargingProfile", "GetChargingProfiles", "ClearChargingProfile", "GetCompositeSchedule",
+                       "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector"):
+            table[action] = getattr(self, "_" + action[0].lower() + action[1:])
+        return table
+
+    # ---- device model --------------------------------------------------------------------------
+    def _getVariables(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        self._size_check("GetVariables", len(req["getVariableData"]))
+        return {"getVariableResult": [self.fw.dm.get(d) for d in req["getVariableData"]]}
+
+    def _setVariables(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        self._size_check("SetVariables", len(req["setVariableData"]))
+        f = self.fw.faults
+        return {"setVariableResult": [self.fw.dm.set(d, readonly_accepted=f.on("readonly-variable-accepted"),
+                                                     unknown_accepted=f.on("unknown-component-accepted"))
+                                      for d in req["setVariableData"]]}
+
+    def _size_check(self, instance: str, count: int) -> None:
+        try:
+            limit = self.fw.dm.int("DeviceDataCtrlr", "ItemsPerMessage", instance=instance)
+        except (KeyError, ValueError):
+            return
+        if limit and count > limit:
+            raise CallError("OccurrenceConstraintViolation", f"{count} items, more than ItemsPerMessage {limit}")
+
+    def _getBaseReport(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        data = self.fw.dm.base_report(req["reportBase"])
+        if data is None:
+            return _status("NotSupported", "UnsupportedParam", f"reportBase {req['reportBase']}")
+        if not data:
+            return _status("EmptyResultSet")
+        self._send_report(req["requestId"], data)
+        return _status("Accepted")
+
+    def _getReport(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        data = self.fw.dm.report(req.get("componentVariable"), req.get("componentCriteria"))
+        if not data:
+            return _status("EmptyResultSet")
+        self._send_report(req["requestId"], data)
+        return _status("Accepted")
+
+    def _send_report(self, request_id: int, data: list[Payload]) -> None:
+        try:
+            per_part = self.fw.dm.int("DeviceDataCtrlr", "ItemsPerMessage", instance="GetReport") or 100
+        except (KeyError, ValueError):
+            per_part = 100
+        parts = [data[i:i + per_part] for i in range(0, len(data), per_part)]
+        if self.fw.faults.on("base-report-incomplete") and len(parts) > 1:
+            parts = parts[:-1]
+
+        async def send() -> None:
+            generated = now_iso()
+            for seq, part in enumerate(parts):
+                await self.fw.call("NotifyReport", {"requestId": request_id, "generatedAt": generated, "seqNo": seq,
+                                                    "tbc": seq < len(parts) - 1 or self.fw.faults.on("base-report-incomplete"),
+                                                    "reportData": part})
+        self.fw.spawn(send(), "NotifyReport")
+
+    # ---- reset, availability, trigger ----------------------------------------------------------
+    def _reset(self, _a: str, req: Payload) -> Payload:
+        kind = req["type"]
+        if "evseId" in req:
+            return _status("Rejected", "UnsupportedRequest", "per-EVSE reset is not supported")
+        fw = self.fw
+        if kind == "ImmediateAndResume":
+            try:
+                timeout = fw.dm.int("TxCtrlr", "ResumptionTimeout")
+            except (KeyError, ValueError):
+                timeout = 0
+            if timeout <= 0:
+                return _status("Rejected", "NoResumption", "TxCtrlr.ResumptionTimeout is 0")
+            fw.request_reset(kind)
+            return _status("Accepted")
+        if kind == "OnIdle" and fw.tx.tx is not None and not fw.faults.on("reset-on-idle-interrupts"):
+            fw.request_reset("OnIdle")  # the charger resets when the transaction has ended
+            return _status("Scheduled")
+        if kind in ("Immediate", "OnIdle") and fw.tx.tx is not None:
+            fw.tx.stop("ResetCommand", stopped_reason="ImmediateReset")
+        fw.request_reset(kind)
+        return _status("Accepted")
+
+    def _changeAvailability(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        operative = req["operationalStatus"] == "Operative"
+        if not operative and self.fw.tx.tx is not None:
+            self.fw.unavailable_after_tx = True  # after the transaction: the status follows then
+            return _status("Scheduled")
+        self.fw.available = operative
+        return _status("Accepted")
+
+    def _triggerMessage(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw, what = self.fw, req["requestedMessage"]
+        if what == "BootNotification":
+            if fw.boot_status == "Accepted":
+                return _status("Rejected", "NotEnabled", "already accepted")
+            fw.spawn(self._boot_again(), "BootNotification")
+        elif what == "Heartbeat":
+            fw.spawn(fw.call("Heartbeat", {}), "Heartbeat")
+        elif what == "StatusNotification":
+            fw.connector_status = None  # sent afresh at the next tick
+        elif what == "MeterValues":
+            values = fw.meter.sampled_values(fw.dm.list("AlignedDataCtrlr", "Measurands"), "Trigger")
+            fw.spawn(fw.call("MeterValues", {"evseId": 1, "meterValue": [{"timestamp": now_iso(), "sampledValue": values}]}),
+                     "MeterValues")
+        elif what == "TransactionEvent":
+            if fw.tx.tx is None:
+                return _status("Rejected", "NoTransaction")
+            fw.tx.event("Updated", "Trigger", context="Trigger", measurands=fw.dm.list("SampledDataCtrlr", "TxUpdatedMeasurands"))
+        else:
+            return _status("NotImplemented")
+        return _status("Accepted")
+
+    async def _boot_again(self) -> None:
+        res = await self.fw.call("BootNotification", {"reason": "Triggered", "chargingStation": {
+            "model": f"VirtualCharger-{self.fw.config.variant.upper()}", "vendorName": "hilbench"}})
+        self.fw.boot_status = res["status"]
+
+    def _unlockConnector(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        if self.fw.tx.tx is not None:
+            return {"status": "OngoingAuthorizedTransaction"}
+        return {"status": "Unlocked"}
+
+    # ---- remote start and stop -----------------------------------------------------------------
+    def _requestStartTransaction(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        if not fw.available:
+            return _status("Rejected", "Unavailable")
+        if fw.tx.tx is not None and fw.authorized:
+            return _status("Rejected", "TxInProgress", "a transaction is running on the EVSE")
+        fw.id_token, fw.authorized, fw.remote_start_id = req["idToken"], True, req["remoteStartId"]
+        fw._trigger_hint = "RemoteStart"
+        self._pending_profile = req.get("chargingProfile")
+        out = _status("Accepted")
+        if fw.tx.tx is not None:
+            out["transactionId"] = fw.tx.tx.transaction_id
+            self.transaction_started(fw.tx.tx.transaction_id)
+        return out
+
+    def transaction_started(self, transaction_id: str) -> None:
+        if self._pending_profile is not None:
+            profile = {**self._pending_profile, "transactionId": transaction_id}
+            self._pending_profile = None
+            why = self.fw.profiles.check(1, profile, transaction_id)
+            if why is None:
+                self.fw.profiles.install(1, profile, dt.datetime.now(dt.timezone.utc))
+            else:
+                self.fw.note(f"remote start's profile refused: {why}")
+
+    def _requestStopTransaction(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        tx = self.fw.tx.tx
+        if tx is None or tx.transaction_id != req["transactionId"]:
+            return _status("Rejected", "TxNotFound")
+        self.fw.tx.stop("RemoteStop")
+        self.fw.authorized = False
+        return _status("Accepted")
+
+    def _getTransactionStatus(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        tid = req.get("transactionId")
+        queued = any(i["payload"].get("transactionInfo", {}).get("transactionId") == tid or tid is None
+                     for i in fw.queue.items)
+        out: Payload = {"messagesInQueue": queued}
+        if tid is not None:
+            out["ongoingIndicator"] = fw.tx.tx is not None and fw.tx.tx.transaction_id == tid
+        return out
+
+    # ---- smart charging ------------------------------------------------------------------------
+    def _setChargingProfile(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        tx_id = fw.tx.tx.transaction_id if fw.tx.tx else None
+        why = fw.profiles.check(req["evseId"], req["chargingProfile"], tx_id)
+        if why is not None:
+            return _status("Rejected", "InvalidProfile", why)
+        fw.profiles.install(req["evseId"], req["chargingProfile"], dt.datetime.now(dt.timezone.utc))
+        fw.needs_answered = True
+        return _status("Accepted")
+
+    def _getChargingProfiles(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw, c = self.fw, req["chargingProfile"]
+        found = [i for pid, i in fw.profiles.installed.items()
+                 if ("evseId" not in req or i.evse_id == req["evseId"])
+                 and (not c.get("chargingProfileId") or pid in c["chargingProfileId"])
+                 and ("chargingProfilePurpose" not in c or i.profile["chargingProfilePurpose"] == c["chargingProfilePurpose"])
+                 and ("stackLevel" not in c or i.profile["stackLevel"] == c["stackLevel"])]
+        if not found:
+            return _status("NoProfiles")
+        by_evse: dict[int, list[Payload]] = {}
+        for inst in found:
+            by_evse.setdefault(inst.evse_id, []).append(inst.profile)
+
+        async def report() -> None:
+            items = list(by_evse.items())
+            for n, (evse, profiles) in enumerate(items):
+                await fw.call("ReportChargingProfiles", {"requestId": req["requestId"], "chargingLimitSource": "CSO",
+                                                         "evseId": evse, "chargingProfile": profiles, "tbc": n < len(items) - 1})
+        fw.spawn(report(), "ReportChargingProfiles")
+        return _status("Accepted")
+
+    def _clearChargingProfile(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        gone = self.fw.profiles.clear(req.get("chargingProfileId"), req.get("chargingProfileCriteria"))
+        return _status("Accepted" if gone else "Unknown")
+
+    def _getCompositeSchedule(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        unit = req.get("chargingRateUnit", "W")
+        if req["evseId"] not in (0, 1):
+            return _status("Rejected", "UnknownEvse")
+        tx_id = fw.tx.tx.transaction_id if fw.tx.tx else None
+        schedule = fw.profiles.composite(req["evseId"], req["duration"], unit, dt.datetime.now(dt.timezone.utc), tx_id,
+                                         fw.config.max_power_w or 0.0, lowest_level=fw.faults.on("composite-schedule-wrong"))
+        return {"status": "Accepted", "schedule": schedule}
+
+    def _updateDynamicSchedule(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        ok = self.fw.profiles.update_dynamic(req["chargingProfileId"], req["scheduleUpdate"])
+        return _status("Accepted") if ok else _status("Rejected", "UnknownProfile", "no Dynamic profile with that id")
+
+    def _usePriorityCharging(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        if fw.tx.tx is None or fw.tx.tx.transaction_id != req["transactionId"]:
+            return _status("Rejected", "TxNotFound")
+        if not any(i.profile["chargingProfilePurpose"] == "PriorityCharging" for i in fw.profiles.installed.values()):
+            return _status("NoProfile")
+        fw.profiles.priority_charging = bool(req["activate"])
+        fw.spawn(fw.call("NotifyPriorityCharging", {"transactionId": req["transactionId"], "activated": req["activate"]}),
+                 "NotifyPriorityCharging")
+        return _status("Accepted")
+
+    def _notifyAllowedEnergyTransfer(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        if fw.tx.tx is None or fw.tx.tx.transaction_id != req["transactionId"]:
+            return _status("Rejected", "TxNotFound")
+        fw.allowed_energy_transfer = list(req["allowedEnergyTransfer"])
+        return _status("Accepted")
+
