@@ -1,6 +1,6 @@
-//! Typed reads over jiter for the strict OCMF walk: every value is checked for its type where it
-//! is read, duplicate names are caught (a signed payload with two `RV` is ambiguous), and every
-//! problem is reported with the field path.
+//! The walk over jiter for the strict OCMF parse: objects with duplicate names caught (a signed
+//! payload with two `RV` is ambiguous), numbers as written, and every problem reported with the
+//! field path. What type each field must have is in `fields.rs`, which reads values through this.
 //!
 //! Written on jiter's pull parser rather than serde because OCMF needs what serde hides: the
 //! duplicate-name check, the number as written (RV's spelling is signed), and the byte position
@@ -73,21 +73,6 @@ impl<'j> Walk<'j> {
         self.j.known_skip(peek)
     }
 
-    pub fn string(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Option<String>, JiterError> {
-        if peek == Peek::String {
-            return Ok(Some(self.j.known_str()?.to_owned()));
-        }
-        findings.error(field, format!("expected a string, found {}", kind(peek)));
-        self.skip(peek).map(|()| None)
-    }
-
-    pub fn boolean(&mut self, peek: Peek) -> Result<Option<bool>, JiterError> {
-        match peek {
-            Peek::True | Peek::False => Ok(Some(self.j.known_bool(peek)?)),
-            _ => Ok(None),
-        }
-    }
-
     /// A JSON number; `None` (value left unread) for any other type.
     pub fn number(&mut self, peek: Peek) -> Result<Option<Number>, JiterError> {
         if matches!(peek, Peek::Null | Peek::True | Peek::False | Peek::String | Peek::Array | Peek::Object) {
@@ -97,55 +82,6 @@ impl<'j> Walk<'j> {
         // Rust's float parser reads every JSON number spelling exactly (correctly rounded).
         let value = text.parse::<f64>().unwrap_or(f64::NAN);
         Ok(Some(Number { text, value }))
-    }
-
-    /// An optional number: anything else is a deviation (the field is informative, not billed).
-    pub fn number_or_deviation(
-        &mut self,
-        field: impl fmt::Display + Copy,
-        peek: Peek,
-        findings: &mut Findings,
-    ) -> Result<Option<f64>, JiterError> {
-        match self.number(peek)? {
-            Some(n) => Ok(Some(n.value)),
-            None => {
-                findings.deviation(field, format!("expected a number, found {}", kind(peek)));
-                self.skip(peek).map(|()| None)
-            }
-        }
-    }
-
-    pub fn integer(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Option<i64>, JiterError> {
-        match self.number(peek)? {
-            Some(n) if n.value.fract() == 0.0 && !n.text.contains(['.', 'e', 'E']) => Ok(Some(n.value as i64)),
-            Some(n) => {
-                findings.deviation(field, format!("expected an integer, found {}", n.text));
-                Ok(None)
-            }
-            None => {
-                findings.deviation(field, format!("expected an integer, found {}", kind(peek)));
-                self.skip(peek).map(|()| None)
-            }
-        }
-    }
-
-    /// Array of strings.
-    pub fn strings(&mut self, field: impl fmt::Display + Copy, peek: Peek, findings: &mut Findings) -> Result<Vec<String>, JiterError> {
-        let mut out = Vec::new();
-        if peek != Peek::Array {
-            findings.error(field, format!("expected an array of strings, found {}", kind(peek)));
-            self.skip(peek)?;
-            return Ok(out);
-        }
-        let mut next = self.j.known_array()?;
-        while let Some(p) = next {
-            let at = format!("{field}[{}]", out.len());
-            if let Some(s) = self.string(at.as_str(), p, findings)? {
-                out.push(s);
-            }
-            next = self.j.array_step()?;
-        }
-        Ok(out)
     }
 
     pub fn describe(&self, peek: Peek) -> &'static str {

@@ -6,6 +6,7 @@
 //! non-canonical DER, RV as a string, …). Deviations are reported; `strict` makes them errors.
 
 mod algorithm;
+pub mod fields;
 mod finding;
 mod json;
 mod key;
@@ -19,6 +20,9 @@ mod time;
 mod transaction;
 mod values;
 mod verify;
+
+#[cfg(test)]
+mod field_tests;
 
 pub use algorithm::{parse_algorithm, Curve, ALL_CURVES, DEFAULT_CURVE};
 pub use finding::{Finding, Findings, Severity};

@@ -1,14 +1,13 @@
 //! The payload section: the signed JSON object with the meter, identification and readings.
+//! What each field may hold, and what a departure is, is the table in `fields.rs`.
 
 use jiter::{JiterError, Peek};
 use serde::Serialize;
 
+use super::fields::{self, check_missing, Kind, Rule, Value, LOSS, PAYLOAD};
 use super::finding::Findings;
 use super::json::{join, Walk};
-use super::reading::{one_of, read_reading, Reading};
-use super::values::{
-    is_vendor_field, CHARGE_POINT_ID_TYPES, IDENTIFICATION_FLAGS, IDENTIFICATION_LEVELS, IDENTIFICATION_TYPES, LOSS_UNITS,
-};
+use super::reading::{read_reading, Reading};
 
 /// LC: loss compensation (OCMF 1.2+).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -67,7 +66,8 @@ pub fn parse_pagination(pg: &str) -> Option<(char, u64)> {
     Some((context, digits.parse().ok()?))
 }
 
-/// Walks the payload object (`w` is at its start). Returns `None` when the JSON itself is broken.
+/// Walks the payload object (`w` is at its start). `Err` when the JSON itself is broken. Every
+/// field is read under its rule in [`super::fields::PAYLOAD`].
 pub(crate) fn parse_payload(w: &mut Walk<'_>, findings: &mut Findings) -> Result<Payload, JiterError> {
     let mut p = Payload::default();
     let peek = w.j.peek()?;
@@ -76,155 +76,113 @@ pub(crate) fn parse_payload(w: &mut Walk<'_>, findings: &mut Findings) -> Result
         w.skip(peek)?;
         return Ok(p);
     }
-    let mut has_readings = false;
+    let mut seen: Vec<&'static str> = Vec::new();
     w.object("", findings, |w, name, peek, findings| {
-        let f = name;
-        match name {
-            "FV" => {
-                p.format_version = w.string(f, peek, findings)?;
-                if let Some(fv) = &p.format_version {
-                    let ok = fv.split_once('.').is_some_and(|(a, b)| {
-                        !a.is_empty() && !b.is_empty() && a.bytes().chain(b.bytes()).all(|c| c.is_ascii_digit())
-                    });
-                    if !ok {
-                        findings.deviation(f, format!("{fv:?} is not a format version <major>.<minor>"));
-                    }
-                }
-            }
-            "GI" => p.gateway_id = w.string(f, peek, findings)?,
-            "GS" => p.gateway_serial = w.string(f, peek, findings)?,
-            "GV" => p.gateway_version = w.string(f, peek, findings)?,
-            "VI" | "VV" => {
-                // OCMF 0.1 names of GI / GV (also vendor-range names, so never an error).
-                let value = w.string(f, peek, findings)?;
-                let slot = if name == "VI" { &mut p.gateway_id } else { &mut p.gateway_version };
-                if slot.is_none() {
-                    *slot = value;
-                }
-                p.vendor_fields.push(name.to_owned());
-            }
-            "PG" => {
-                p.pagination = w.string(f, peek, findings)?;
-                if let Some(pg) = &p.pagination {
-                    if parse_pagination(pg).is_none() {
-                        findings.deviation(f, format!("{pg:?} is not T<n> or F<n> (a counter without leading zeros)"));
-                    }
-                }
-            }
-            "MV" => p.meter_vendor = w.string(f, peek, findings)?,
-            "MM" => p.meter_model = w.string(f, peek, findings)?,
-            "MS" => p.meter_serial = w.string(f, peek, findings)?,
-            "MF" => p.meter_firmware = w.string(f, peek, findings)?,
-            "IS" => match w.boolean(peek)? {
-                Some(b) => p.identification_status = Some(b),
-                None if peek == Peek::String => {
-                    let s = w.string(f, peek, findings)?.unwrap_or_default();
-                    findings.deviation(f, format!("a string ({s:?}, OCMF 0.1 style); OCMF writes a boolean"));
-                    p.identification_status = Some(!matches!(s.as_str(), "" | "NONE" | "UNKNOWN" | "false"));
-                }
-                None => {
-                    findings.error(f, format!("expected a boolean, found {}", w.describe(peek)));
-                    w.skip(peek)?;
-                }
-            },
-            "IL" => p.identification_level = one_of(w, f, peek, findings, IDENTIFICATION_LEVELS, "an identification level", false)?,
-            "IF" => {
-                p.identification_flags = w.strings(f, peek, findings)?;
-                for (i, flag) in p.identification_flags.iter().enumerate() {
-                    if !IDENTIFICATION_FLAGS.contains(&flag.as_str()) {
-                        findings.deviation(format!("IF[{i}]"), format!("{flag:?} is not an identification flag"));
-                    }
-                }
-                if p.identification_flags.len() > 4 {
-                    findings.deviation(f, format!("{} flags (at most 4)", p.identification_flags.len()));
-                }
-            }
-            "IT" => p.identification_type = one_of(w, f, peek, findings, IDENTIFICATION_TYPES, "an identification type", false)?,
-            "ID" => p.identification_data = w.string(f, peek, findings)?,
-            "TT" => {
-                p.tariff_text = w.string(f, peek, findings)?;
-                if p.tariff_text.as_ref().is_some_and(|t| t.chars().count() > 250) {
-                    findings.deviation(f, "longer than 250 characters");
-                }
-            }
-            "CF" => {
-                p.charge_controller_firmware = w.string(f, peek, findings)?;
-                if p.charge_controller_firmware.as_ref().is_some_and(|t| t.chars().count() > 25) {
-                    findings.deviation(f, "longer than 25 characters");
-                }
-            }
-            "LC" => p.loss_compensation = read_loss(w, peek, findings)?,
-            "CT" => p.charge_point_id_type = one_of(w, f, peek, findings, CHARGE_POINT_ID_TYPES, "a charge point id type", false)?,
-            "CI" => p.charge_point_id = w.string(f, peek, findings)?,
-            "RD" => {
-                has_readings = true;
-                if peek != Peek::Array {
-                    findings.error(f, format!("expected an array of readings, found {}", w.describe(peek)));
-                    return w.skip(peek);
-                }
-                let mut next = w.j.known_array()?;
-                let mut index = 0;
-                while let Some(item) = next {
-                    let path = format!("RD[{index}]");
-                    if let Some(r) = read_reading(w, &path, item, p.readings.last(), findings)? {
-                        p.readings.push(r);
-                    }
-                    index += 1;
-                    next = w.j.array_step()?;
-                }
-                if index == 0 {
-                    findings.error(f, "no readings");
-                }
-            }
-            _ if is_vendor_field(name) => {
-                p.vendor_fields.push(name.to_owned());
-                w.skip(peek)?;
+        let Some(rule) = fields::find(PAYLOAD, name) else {
+            return fields::other(w, name, name, peek, &mut p.vendor_fields, findings);
+        };
+        seen.push(rule.name);
+        match rule.kind {
+            Kind::Readings => read_readings(w, rule, peek, &mut p.readings, findings),
+            Kind::Object => {
+                p.loss_compensation = read_loss(w, rule, peek, findings)?;
+                Ok(())
             }
             _ => {
-                findings.deviation(f, "unknown field (not in OCMF, not a vendor extension U–Z)");
-                w.skip(peek)?;
+                let value = fields::read(w, rule, name, peek, findings)?;
+                assign(&mut p, rule.name, value);
+                Ok(())
             }
         }
-        Ok(())
     })?;
-    if !has_readings {
-        findings.error("RD", "missing: a record needs readings");
-    }
-    for (name, present) in [("PG", p.pagination.is_some()), ("MS", p.meter_serial.is_some())] {
-        if !present {
-            findings.deviation(name, "missing (mandatory)");
-        }
-    }
-    let has_tx = p.readings.iter().any(|r| r.transaction.is_some());
-    if has_tx && (p.identification_status.is_none() || p.identification_type.is_none()) {
-        findings.deviation("IS/IT", "missing although the record belongs to a transaction");
-    }
+    let in_transaction = p.readings.iter().any(|r| r.transaction.is_some());
+    check_missing(PAYLOAD, &seen, "", true, in_transaction, findings);
     Ok(p)
 }
 
-fn read_loss(w: &mut Walk<'_>, peek: Peek, findings: &mut Findings) -> Result<Option<LossCompensation>, JiterError> {
-    if peek != Peek::Object {
-        findings.deviation("LC", format!("expected an object, found {}", w.describe(peek)));
-        w.skip(peek)?;
+/// Stores a value read under its rule in its slot.
+fn assign(p: &mut Payload, name: &str, value: Value) {
+    let slot = match name {
+        "FV" => &mut p.format_version,
+        "GI" => &mut p.gateway_id,
+        "GS" => &mut p.gateway_serial,
+        "GV" => &mut p.gateway_version,
+        "PG" => &mut p.pagination,
+        "MV" => &mut p.meter_vendor,
+        "MM" => &mut p.meter_model,
+        "MS" => &mut p.meter_serial,
+        "MF" => &mut p.meter_firmware,
+        "IL" => &mut p.identification_level,
+        "IT" => &mut p.identification_type,
+        "ID" => &mut p.identification_data,
+        "TT" => &mut p.tariff_text,
+        "CF" => &mut p.charge_controller_firmware,
+        "CT" => &mut p.charge_point_id_type,
+        "CI" => &mut p.charge_point_id,
+        "IS" => {
+            p.identification_status = value.boolean();
+            return;
+        }
+        "IF" => {
+            p.identification_flags = value.texts();
+            return;
+        }
+        "VI" | "VV" => {
+            // OCMF 0.1 names of GI / GV: a string fills GI / GV unless the record has those.
+            p.vendor_fields.push(name.to_owned());
+            let slot = if name == "VI" { &mut p.gateway_id } else { &mut p.gateway_version };
+            if slot.is_none() {
+                *slot = value.text();
+            }
+            return;
+        }
+        _ => return,
+    };
+    *slot = value.text();
+}
+
+fn read_readings(w: &mut Walk<'_>, rule: &Rule, peek: Peek, readings: &mut Vec<Reading>, findings: &mut Findings) -> Result<(), JiterError> {
+    if !fields::expect_container(w, rule, rule.name, peek, findings)? {
+        return Ok(());
+    }
+    let mut next = w.j.known_array()?;
+    let mut index = 0;
+    while let Some(item) = next {
+        let path = format!("RD[{index}]");
+        if let Some(r) = read_reading(w, &path, item, readings.last(), findings)? {
+            readings.push(r);
+        }
+        index += 1;
+        next = w.j.array_step()?;
+    }
+    if index == 0 {
+        rule.wrong_value.report(findings, rule.name, "no readings");
+    }
+    Ok(())
+}
+
+fn read_loss(w: &mut Walk<'_>, rule: &Rule, peek: Peek, findings: &mut Findings) -> Result<Option<LossCompensation>, JiterError> {
+    if !fields::expect_container(w, rule, rule.name, peek, findings)? {
         return Ok(None);
     }
     let mut lc = LossCompensation::default();
+    let mut seen: Vec<&'static str> = Vec::new();
+    let mut vendor = Vec::new();
     w.object("LC", findings, |w, name, peek, findings| {
         let field = join("LC", name);
-        match name {
-            "LN" => lc.name = w.string(field, peek, findings)?,
-            "LI" => lc.id = w.integer(field, peek, findings)?,
-            "LR" => lc.resistance = w.number_or_deviation(field, peek, findings)?,
-            "LU" => lc.unit = one_of(w, field, peek, findings, LOSS_UNITS, "a resistance unit", false)?,
-            _ => {
-                findings.deviation(field, "unknown field");
-                w.skip(peek)?;
-            }
+        let Some(rule) = fields::find(LOSS, name) else {
+            return fields::other(w, field, name, peek, &mut vendor, findings);
+        };
+        seen.push(rule.name);
+        let value = fields::read(w, rule, field, peek, findings)?;
+        match rule.name {
+            "LN" => lc.name = value.text(),
+            "LI" => lc.id = value.integer(),
+            "LR" => lc.resistance = value.number().map(|n| n.value),
+            _ => lc.unit = value.text(),
         }
         Ok(())
     })?;
-    if lc.resistance.is_none() || lc.unit.is_none() {
-        findings.deviation("LC", "LR and LU are mandatory");
-    }
+    check_missing(LOSS, &seen, "LC", true, false, findings);
     Ok(Some(lc))
 }

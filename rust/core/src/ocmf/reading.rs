@@ -3,11 +3,11 @@
 use jiter::{JiterError, Peek};
 use serde::Serialize;
 
+use super::fields::{self, check_missing, Rule, READING};
 use super::finding::Findings;
 use super::json::{join, Walk};
 use super::obis::{direction, Direction};
 use super::time::parse_time;
-use super::values::{is_vendor_field, list, meter_state_name, CURRENT_TYPES, ERROR_FLAGS, READING_UNITS, TRANSACTION_TYPES};
 
 /// A reading, with the fields it leaves out filled from the previous reading of the same record
 /// (the spec lets equal fields be omitted after the first reading).
@@ -56,7 +56,8 @@ impl Reading {
     }
 }
 
-/// Reads one RD element (the walk is on its value); `previous` fills omitted fields.
+/// Reads one RD element (the walk is on its value) under the rules of [`super::fields::READING`];
+/// `previous` fills omitted fields.
 pub(crate) fn read_reading(
     w: &mut Walk<'_>,
     path: &str,
@@ -70,102 +71,58 @@ pub(crate) fn read_reading(
         return Ok(None);
     }
     let mut r = Reading::default();
-    let mut has_value = false;
+    let mut seen: Vec<&'static str> = Vec::new();
     w.object(path, findings, |w, name, peek, findings| {
         let field = join(path, name);
-        match name {
+        let Some(rule) = fields::find(READING, name) else {
+            return fields::other(w, field, name, peek, &mut r.vendor_fields, findings);
+        };
+        let value = fields::read(w, rule, field, peek, findings)?;
+        match rule.name {
             "TM" => {
-                if let Some(tm) = w.string(field, peek, findings)? {
-                    let mut deviations = Vec::new();
-                    match parse_time(&tm, &mut deviations) {
-                        Ok(t) => {
-                            r.epoch_ms = Some(t.epoch_ms);
-                            r.time_status = t.status.map(|s| (s as char).to_string());
-                        }
-                        Err(e) => findings.error(field, e),
-                    }
-                    for d in deviations {
-                        findings.deviation(field, d);
-                    }
-                    r.time = Some(tm);
+                if let Some(tm) = value.text() {
+                    read_time(&mut r, rule, field, tm, findings);
                 }
             }
-            "TX" => r.transaction = one_of(w, field, peek, findings, TRANSACTION_TYPES, "a transaction type", true)?,
-            "RV" => match w.number(peek)? {
-                Some(n) => {
-                    if !n.value.is_finite() {
-                        findings.error(field, format!("{} is not a finite number", n.text));
-                    }
-                    (r.value, r.value_text, has_value) = (n.value, n.text, true);
-                }
-                None if peek == Peek::String => {
-                    let text = w.string(field, peek, findings)?.unwrap_or_default();
-                    match text.trim().parse::<f64>() {
-                        Ok(v) if v.is_finite() => {
-                            findings.deviation(field, format!("a string ({text:?}); OCMF writes a JSON number"));
-                            (r.value, r.value_text, has_value) = (v, text, true);
-                        }
-                        _ => findings.error(field, format!("{text:?} is not a number")),
-                    }
-                }
-                None => {
-                    findings.error(field, format!("expected a number, found {}", w.describe(peek)));
-                    w.skip(peek)?;
-                }
-            },
-            "RI" => r.obis = w.string(field, peek, findings)?,
-            "RU" => r.unit = one_of(w, field, peek, findings, READING_UNITS, "a unit", false)?,
-            "RT" => r.current_type = one_of(w, field, peek, findings, CURRENT_TYPES, "a current type", false)?,
-            "CL" => r.cumulated_loss = w.number_or_deviation(field, peek, findings)?,
-            "EF" => {
-                if let Some(ef) = w.string(field, peek, findings)? {
-                    let bad: Vec<char> = ef.chars().filter(|c| !ERROR_FLAGS.contains(&(*c as u8)) || !c.is_ascii()).collect();
-                    if !bad.is_empty() {
-                        findings.error(field, format!("{ef:?}: error flags are only 'E' (energy) and 't' (time)"));
-                    } else if ef.len() > 1 && ef.as_bytes()[0] == ef.as_bytes()[1] {
-                        findings.deviation(field, format!("{ef:?} repeats a flag"));
-                    }
-                    r.error_flags = Some(ef);
+            "TX" => r.transaction = value.text(),
+            "RV" => {
+                if let Some(n) = value.number() {
+                    (r.value, r.value_text) = (n.value, n.text);
                 }
             }
-            "ST" => {
-                if let Some(st) = w.string(field, peek, findings)? {
-                    if meter_state_name(&st).is_none() {
-                        findings.error(field, format!("{st:?} is not a meter status (N, G, T, D, R, M, X, I, O, S, E, F)"));
-                    }
-                    r.status = Some(st);
-                }
-            }
-            "EI" => r.event_counter = w.integer(field, peek, findings)?,
-            _ if is_vendor_field(name) => {
-                r.vendor_fields.push(name.to_owned());
-                w.skip(peek)?;
-            }
-            _ => {
-                findings.deviation(field, "unknown field (not in OCMF, not a vendor extension U–Z)");
-                w.skip(peek)?;
-            }
+            "RI" => r.obis = value.text(),
+            "RU" => r.unit = value.text(),
+            "RT" => r.current_type = value.text(),
+            "CL" => r.cumulated_loss = value.number().map(|n| n.value),
+            "EF" => r.error_flags = value.text(),
+            "ST" => r.status = value.text(),
+            _ => r.event_counter = value.integer(),
         }
+        seen.push(rule.name);
         Ok(())
     })?;
-    if !has_value {
-        findings.error(join(path, "RV"), "missing: a reading needs its value");
-    }
+    check_missing(READING, &seen, path, previous.is_none(), false, findings);
     if let Some(prev) = previous {
         inherit(&mut r, prev);
-    } else {
-        if r.time.is_none() {
-            findings.error(join(path, "TM"), "missing: the first reading needs its time");
-        }
-        if r.status.is_none() {
-            findings.deviation(join(path, "ST"), "missing (mandatory)");
-        }
-        if r.unit.is_none() {
-            findings.deviation(join(path, "RU"), "missing (mandatory)");
-        }
     }
     r.direction = r.obis.as_deref().and_then(direction);
     Ok(Some(r))
+}
+
+/// TM: its instant, time status and spelling deviations (`time.rs`); unreadable per its rule.
+fn read_time(r: &mut Reading, rule: &Rule, field: impl std::fmt::Display + Copy, tm: String, findings: &mut Findings) {
+    let mut deviations = Vec::new();
+    match parse_time(&tm, &mut deviations) {
+        Ok(t) => {
+            r.epoch_ms = Some(t.epoch_ms);
+            r.time_status = t.status.map(|s| (s as char).to_string());
+        }
+        Err(e) => rule.wrong_value.report(findings, field, e),
+    }
+    for d in deviations {
+        findings.deviation(field, d);
+    }
+    r.time = Some(tm);
 }
 
 /// Fills what a later reading leaves out from the one before it.
@@ -185,29 +142,4 @@ fn fill(slot: &mut Option<String>, prev: &Option<String>) {
     if slot.is_none() {
         slot.clone_from(prev);
     }
-}
-
-/// A string from a fixed set. Values outside the set are errors where the spec's set is closed
-/// and matters for billing (`strict_set`), deviations otherwise (later revisions may add values).
-pub(crate) fn one_of(
-    w: &mut Walk<'_>,
-    field: impl std::fmt::Display + Copy,
-    peek: Peek,
-    findings: &mut Findings,
-    allowed: &[&str],
-    what: &str,
-    strict_set: bool,
-) -> Result<Option<String>, JiterError> {
-    let value = w.string(field, peek, findings)?;
-    if let Some(v) = &value {
-        if !allowed.contains(&v.as_str()) {
-            let message = format!("{v:?} is not {what} ({})", list(allowed));
-            if strict_set {
-                findings.error(field, message);
-            } else {
-                findings.deviation(field, message);
-            }
-        }
-    }
-    Ok(value)
 }

@@ -7,6 +7,7 @@
 use jiter::Peek;
 use serde::Serialize;
 
+use super::fields::{self, SIGNATURE};
 use super::finding::Findings;
 use super::json::Walk;
 use super::payload::{parse_payload, Payload};
@@ -114,19 +115,21 @@ fn parse_signature(w: &mut Walk<'_>, findings: &mut Findings) -> Result<Option<S
     }
     let mut s = SignatureSection::default();
     w.object("", findings, |w, name, peek, findings| {
-        match name {
-            "SA" => s.algorithm = w.string(name, peek, findings)?,
-            "SE" => s.encoding = w.string(name, peek, findings)?,
-            "SM" => s.mime_type = w.string(name, peek, findings)?,
-            "SD" => s.data = w.string(name, peek, findings)?,
-            // A–F: reserved for downstream processing (unsigned); U–Z: vendor.
-            _ if matches!(name.as_bytes().first(), Some(b'A'..=b'F')) || is_vendor_field(name) => w.skip(peek)?,
-            _ => {
-                findings.deviation(name, "unknown field in the signature section");
-                w.skip(peek)?;
+        if let Some(rule) = fields::find(SIGNATURE, name) {
+            let value = fields::read(w, rule, name, peek, findings)?.text();
+            match rule.name {
+                "SA" => s.algorithm = value,
+                "SE" => s.encoding = value,
+                "SM" => s.mime_type = value,
+                _ => s.data = value,
             }
+            return Ok(());
         }
-        Ok(())
+        // A–F: reserved for downstream processing (unsigned); U–Z: vendor.
+        if !matches!(name.as_bytes().first(), Some(b'A'..=b'F')) && !is_vendor_field(name) {
+            findings.deviation(name, "unknown field in the signature section");
+        }
+        w.skip(peek)
     })?;
     Ok(Some(s))
 }

@@ -21,6 +21,9 @@ pub const METER_STATES: &[(&str, &str)] = &[
     ("F", "READ_ERROR"),
 ];
 
+/// The ST codes of [`METER_STATES`].
+pub const METER_STATE_CODES: &[&str] = &["N", "G", "T", "D", "R", "M", "X", "I", "O", "S", "E", "F"];
+
 /// Time status after TM (table 19): unknown, informative, synchronised, relative.
 pub const TIME_STATES: &[u8] = b"UISR";
 
