@@ -206,3 +206,40 @@ async def test_pack_voltage_reported(tmp_path: Path) -> None:
         await b.until(lambda: len(evcc.loop_reports) > 3, what="loop cycles")
         evcc.stop_charging()
         assert {r["voltage_v"] for r in evcc.loop_reports} == {PACK_V}
+
+
+async def test_malformed_exi_ends_the_session_and_the_charger_goes_on(tmp_path: Path) -> None:
+    """Garbage in a V2GTP frame: the SECC closes that session with a finding, and the next EV charges."""
+    import struct
+
+    async with bench(tmp_path) as b:
+        await b.booted()
+        assert b.charger.secc_port is not None
+        reader, writer = await asyncio.open_connection("::1", b.charger.secc_port)
+        payload = b"\x80\x00\xde\xad\xbe\xef"
+        writer.write(struct.pack(">BBHI", 0x01, 0xFE, 0x8001, len(payload)) + payload)
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), 5) == b""  # closed
+        writer.close()
+        fw = b.charger.firmware
+        assert fw is not None and fw.secc_server is not None
+        await fw.secc_server.wait_for_sessions(1)
+        broken = fw.secc_server.sessions[0]
+        assert broken.ended is not None and not broken.ended.ok
+        b.plug("C")
+        await b.remote_start()
+        evcc = b.ev("DC_BPT", "dynamic", loop_cycles=3, loop_period_s=0.0)
+        await asyncio.wait_for(b.tasks[0], 15)
+        assert evcc.ended is not None and evcc.ended.ok
+
+
+async def test_a_crash_is_reported_not_hung(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hilbench.sim.charger import firmware
+
+    def broken(self: object, *_a: object) -> None:
+        raise RuntimeError("firmware bug")
+
+    monkeypatch.setattr(firmware.Firmware, "__init__", broken)
+    async with bench(tmp_path) as b:
+        await b.until(lambda: b.charger.crashed is not None, what="the crash to be reported")
+        assert "firmware bug" in str(b.charger.crashed)

@@ -156,3 +156,55 @@ async def test_power_cut_through_the_grid_simulator(tmp_path: Path) -> None:
                 assert reading is not None and reading.power_w > 1000  # energy flows again after the resume
     finally:
         await asyncio.to_thread(rig.__exit__, None, None, None)
+
+
+async def test_ac_bpt_dynamic_and_a_fixed_energy_limit_on_the_rig(tmp_path: Path) -> None:
+    """The AC variant under dynamic control, measured on the analyzer's AC elements, then a fixed
+    energy set by the CSMS (maxEnergy): the transaction ends at the limit as the analyzer counts it."""
+    limit_wh = 4.0
+
+    def answer(_a: str, req: dict[str, Any]) -> dict[str, Any]:
+        return {"transactionLimit": {"maxEnergy": limit_wh}} if req["eventType"] == "Started" else {}
+
+    rig = Rig(load_rig("sim"))
+    await asyncio.to_thread(rig.__enter__)
+    try:
+        assert rig.sim is not None
+        await asyncio.to_thread(_power_up, rig)
+        async with Csms(port=0, handlers={"TransactionEvent": answer}) as csms:
+            config = ChargerConfig(csms_url=csms.url, station_id="VC-AC", variant="ac", state_dir=tmp_path / "state")
+            async with VirtualCharger(config, rig.sim.plant) as charger:
+                link = await csms.wait_for_station("VC-AC")
+                await link.expect("BootNotification")
+                await asyncio.to_thread(_plug_in, rig)
+                await asyncio.to_thread(rig.power_analyzer.integration_start)
+                await link.call("RequestStartTransaction", {"idToken": {"idToken": "RIG", "type": "ISO14443"}, "remoteStartId": 3})
+                started = (await link.expect("TransactionEvent")).payload
+                tid = started["transactionInfo"]["transactionId"]
+                evcc = Evcc("AC_BPT", "dynamic", ev=BatteryEv(loop_cycles=10**6, loop_period_s=0.1))
+                session = asyncio.create_task(run_evcc(evcc, "::1", charger.secc_port or 0))
+                await link.expect("NotifyEVChargingNeeds", timeout=10)
+                await link.call("SetChargingProfile", central_setpoint(tid, [(0, 9_000.0)]))
+                ended = None
+                samples = []
+                while ended is None:
+                    reading = await asyncio.to_thread(rig.power_analyzer.read)
+                    samples.append(sum(reading[str(e)].power_w for e in (2, 3, 4)))
+                    try:
+                        ev = (await link.expect("TransactionEvent", timeout=0.1)).payload
+                    except asyncio.TimeoutError:
+                        continue
+                    ended = ev if ev["eventType"] == "Ended" else None
+                evcc.stop_charging()
+                await asyncio.wait_for(session, 5)
+                await asyncio.to_thread(rig.power_analyzer.integration_stop)
+                dc = await asyncio.to_thread(rig.power_analyzer.measure, 1)
+    finally:
+        await asyncio.to_thread(rig.__exit__, None, None, None)
+    assert (ended["triggerReason"], ended["transactionInfo"]["stoppedReason"]) == ("EnergyLimitReached", "EnergyLimitReached")
+    # on the grid side the analyzer saw the setpoint plus the losses (efficiency 0.96)
+    assert any(p == pytest.approx(9_000.0 / 0.96, rel=0.02) for p in samples), samples
+    # the AC meter counts at the charger's grid connection: the limit, as the EV's side received it
+    delivered = _register(ended, "Energy.Active.Import.Register") - _register(started, "Energy.Active.Import.Register")
+    assert limit_wh <= delivered <= limit_wh + 9_000 / 0.96 * 0.05 / 3600
+    assert dc.import_wh == pytest.approx(delivered * 0.96, rel=0.02)

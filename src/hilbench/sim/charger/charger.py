@@ -66,7 +66,7 @@ class VirtualCharger:
     async def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # a crash is in self.crashed
                 await self._supervisor
         await self._power_down()
 
