@@ -9,10 +9,11 @@ A field whose JSON type is not the one OCMF gives it is an error where it change
 or who is identified, and a deviation elsewhere (``FV: 1.0`` is kept as ``"1.0"``)::
 
     error      PG MS GS IS IL IT ID RD  RD[].TM TX RV RI RU RT EF ST  SA SE SM SD
-    deviation  FV GI GV MV MM MF IF TT CF LC CT CI  RD[].CL EI  LC.LN LI LR LU
-    ignored    VI VV and every other name starting with U–Z (vendor fields, any type)
+    deviation  FV GI GV MV MM MF IF TT CF LC CT CI VI VV  RD[].CL EI  LC.LN LI LR LU
 
-VI/VV (OCMF 0.1 names of GI/GV) fill GI/GV when they hold a string. In any field, a number
+Vendor fields (names starting with U–Z) are never an error, whatever their JSON type: one holding
+anything but a string is listed as a deviation (so ``strict`` flags it). VI/VV (OCMF 0.1 names of
+GI/GV) fill GI/GV when they hold a string. In any field, a number
 written as a string and IS as an OCMF 0.1 string (``"VERIFIED"``) are deviations; other names are
 deviations (unknown field); a name written twice is an error. The formats of the fields, and
 what a departure from them is, are in the full table: the module documentation of

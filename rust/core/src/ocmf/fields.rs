@@ -8,10 +8,11 @@
 //! `strict`. A deviation keeps the value where it reads sensibly (FV `1.0` is kept as `"1.0"`).
 //!
 //! Rules that hold for every field:
-//! - names whose first letter is U–Z are the vendor's: never a finding, whatever their JSON type
-//!   (the signature section also skips A–F, reserved for downstream processing). VI and VV, the
-//!   OCMF 0.1 names of GI and GV, fill GI/GV when they carry a string and are otherwise just vendor
-//!   fields;
+//! - names whose first letter is U–Z are the vendor's: never an error, whatever their JSON type
+//!   (the signature section also skips A–F, reserved for downstream processing). A vendor field
+//!   that holds something other than a string (a number, an object, an array, ...) is listed as a
+//!   deviation, so that `strict` flags it; VI and VV, the OCMF 0.1 names of GI and GV, fill GI/GV
+//!   when they carry a string;
 //! - a value that reads unambiguously in another spelling — a number written as a JSON string, IS
 //!   as an OCMF 0.1 status string (`"VERIFIED"`) — is a deviation, in error fields too;
 //! - a wrong JSON type is reported once, and the format is checked only on a value of the right type;
@@ -29,8 +30,8 @@
 //! | GI | string | – | deviation | – | – | gateway id |
 //! | GS | string | – | error | – | – | gateway serial |
 //! | GV | string | – | deviation | – | – | gateway firmware |
-//! | VI | string | – | ignored | – | – | vendor; OCMF 0.1 gateway id |
-//! | VV | string | – | ignored | – | – | vendor; OCMF 0.1 gateway firmware |
+//! | VI | string | – | deviation | – | – | vendor; OCMF 0.1 gateway id |
+//! | VV | string | – | deviation | – | – | vendor; OCMF 0.1 gateway firmware |
 //! | PG | string | `T<n>` or `F<n>` | error | deviation | deviation | pagination |
 //! | MV | string | – | deviation | – | – | meter vendor |
 //! | MM | string | – | deviation | – | – | meter model |
@@ -167,8 +168,8 @@ pub const PAYLOAD: &[Rule] = &[
     rule("GI", Kind::Text, Check::None, D, D, OPT, "gateway id"),
     rule("GS", Kind::Text, Check::None, E, D, OPT, "gateway serial"),
     rule("GV", Kind::Text, Check::None, D, D, OPT, "gateway firmware"),
-    rule("VI", Kind::Text, Check::None, I, I, OPT, "vendor; OCMF 0.1 gateway id"),
-    rule("VV", Kind::Text, Check::None, I, I, OPT, "vendor; OCMF 0.1 gateway firmware"),
+    rule("VI", Kind::Text, Check::None, D, I, OPT, "vendor; OCMF 0.1 gateway id"),
+    rule("VV", Kind::Text, Check::None, D, I, OPT, "vendor; OCMF 0.1 gateway firmware"),
     rule("PG", Kind::Text, Check::Format(pagination, "`T<n>` or `F<n>`"), E, D, Presence::Required(D, ""), "pagination"),
     rule("MV", Kind::Text, Check::None, D, D, OPT, "meter vendor"),
     rule("MM", Kind::Text, Check::None, D, D, OPT, "meter model"),
@@ -468,11 +469,14 @@ pub(crate) fn check_missing(table: &[Rule], seen: &[&str], path: &str, first: bo
     }
 }
 
-/// A name no table knows: a vendor field (U–Z, never a finding; its name is kept in `vendor`) or
-/// an unknown field (a deviation).
+/// A name no table knows: a vendor field (U–Z, never an error; its name is kept in `vendor`, and
+/// anything but a string in it is listed as a deviation) or an unknown field (a deviation).
 pub(crate) fn other(w: &mut Walk<'_>, field: impl fmt::Display, name: &str, peek: Peek, vendor: &mut Vec<String>, findings: &mut Findings) -> Result<(), JiterError> {
     if super::values::is_vendor_field(name) {
         vendor.push(name.to_owned());
+        if peek != Peek::String {
+            findings.deviation(field, format!("vendor field holding {}, not a string (kept; never an error)", w.describe(peek)));
+        }
     } else {
         findings.deviation(field, "unknown field (not in OCMF, not a vendor extension U–Z)");
     }
