@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from hilbench.errors import PkiError
+from hilbench.ocpp.identity import check_station_id, station_file
 
 _ORG = "hilbench test PKI"
 
@@ -37,9 +38,14 @@ class TestPki:
     ca: CertPair
     csms: CertPair
 
+    def station_files(self, station_id: str) -> CertPair:
+        """Where the certificate and key of ``station_id`` live: ``stations/<id>.pem`` and
+        ``.key``, the id checked (``StationIdError``) and both kept inside ``stations/``."""
+        folder = self.directory / "stations"
+        return CertPair(station_file(folder, station_id, ".pem"), station_file(folder, station_id, ".key"))
+
     def station(self, station_id: str) -> CertPair:
-        pair = CertPair(self.directory / "stations" / f"{station_id}.pem",
-                        self.directory / "stations" / f"{station_id}.key")
+        pair = self.station_files(station_id)
         if not pair.cert.exists():
             raise PkiError(f"no certificate for station {station_id!r} in {self.directory}; "
                            f"issue one with issue_station()")
@@ -95,8 +101,11 @@ def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Nam
 def generate(directory: Path | str, station_ids: tuple[str, ...] = ("CS001",), *, days: int = 365,
              ca_name: str = "hilbench test CA") -> TestPki:
     """Create a CA, a CSMS certificate for localhost / 127.0.0.1 / ::1 and one client
-    certificate per station id under ``directory``."""
+    certificate per station id under ``directory``. Every id is checked first
+    (``StationIdError``), so a bad one writes nothing."""
     directory = Path(directory)
+    for sid in station_ids:
+        check_station_id(sid, "station id for the test PKI")
     now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = _issue(_name(ca_name), ca_key, _name(ca_name), ca_key, ca=True, days=days * 2, not_before=now)
@@ -117,13 +126,13 @@ def issue_station(pki: TestPki, station_id: str, *, days: int = 365, expired: bo
                   ca: CertPair | None = None) -> CertPair:
     """Issue a client certificate with CN = ``station_id``; ``expired`` makes one that ended
     yesterday, ``ca`` signs with another CA (both for negative tests)."""
+    pair = pki.station_files(station_id)
     ca_cert, ca_key = _load(ca or pki.ca)
     now = dt.datetime.now(dt.timezone.utc)
     not_before = now - dt.timedelta(days=days + 1) if expired else now - dt.timedelta(minutes=5)
     key = ec.generate_private_key(ec.SECP256R1())
     cert = _issue(_name(station_id), key, ca_cert.subject, ca_key, ca=False, days=days, not_before=not_before,
                   eku=ExtendedKeyUsageOID.CLIENT_AUTH)
-    pair = CertPair(pki.directory / "stations" / f"{station_id}.pem", pki.directory / "stations" / f"{station_id}.key")
     _write(pair, cert, key)
     return pair
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from hilbench.ocpp.identity import check_station_id
 from hilbench.ocpp.station import Station
 
 log = logging.getLogger("hilbench.fleet")
@@ -51,6 +52,8 @@ def raise_fd_limit(needed: int) -> None:
 async def run_fleet(url: str, count: int, *, duration_s: float = 10.0, heartbeat_interval_s: float = 2.0,
                     prefix: str = "SIM", version: str = "2.1", connect_concurrency: int = 100,
                     **station_kw: Any) -> FleetReport:
+    # the last id is the longest: checked before anything connects (StationIdError names it)
+    check_station_id(f"{prefix}{max(count - 1, 0):05d}", f"the fleet's last station id (prefix {prefix!r})")
     raise_fd_limit(count * 2 + 256)
     report = FleetReport(count)
     stations = [Station(url, f"{prefix}{i:05d}", version=version, **station_kw) for i in range(count)]

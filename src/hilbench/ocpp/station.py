@@ -20,6 +20,7 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 from hilbench.errors import ConfigError, ConnectionRefused
 from hilbench.ocpp import tls
 from hilbench.ocpp.defaults import now_iso, station_handlers
+from hilbench.ocpp.identity import check_station_id, url_segment
 from hilbench.ocpp.link import Handler, OcppLink
 from hilbench.ocpp.session import Hook, Session
 from hilbench.ocpp.trace import TraceWriter
@@ -48,14 +49,14 @@ class Station:
             raise ConfigError(f"security profile {security_profile} needs the station's Basic-auth password")
         if security_profile in (2, 3) and pki is None and ssl_context is None:
             raise ConfigError(f"security profile {security_profile} needs the PKI (CA of the CSMS)")
-        self.url = csms_url.rstrip("/") + "/" + station_id
-        self.station_id = station_id
+        self.station_id = check_station_id(station_id)
+        self.url = csms_url.rstrip("/") + "/" + url_segment(station_id)
         self.version = version
         self.security_profile = security_profile
         self.password = password
         self.pki, self.cert = pki, cert
         self.tls_min_version = tls_min_version
-        self.trace = TraceWriter(Path(trace_dir) / f"{station_id}.jsonl", station_id) if trace_dir else None
+        self.trace = TraceWriter.for_station(trace_dir, station_id) if trace_dir else None
         self.call_timeout_s = call_timeout_s
         self.vendor, self.model = vendor, model
         self.serial_number = serial_number or station_id

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import IO, Literal
 
+from hilbench.ocpp.identity import station_file
+
 
 class TraceWriter:
     """Writes ``{"t_ns", "mono_ns", "dir": "rx"|"tx"|"note", "station", "text"}`` per line."""
@@ -17,6 +19,17 @@ class TraceWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.station_id = station_id
         self._f: IO[str] | None = self.path.open("a", encoding="utf-8")
+
+    @staticmethod
+    def path_for(folder: Path | str, station_id: str) -> Path:
+        """``<folder>/<station_id>.jsonl``: the id checked (``StationIdError``) and the path kept
+        inside ``folder`` (``UnsafePathError``)."""
+        return station_file(folder, station_id, ".jsonl")
+
+    @classmethod
+    def for_station(cls, folder: Path | str, station_id: str) -> TraceWriter:
+        """The trace of one station in ``folder``; see ``path_for``."""
+        return cls(cls.path_for(folder, station_id), station_id)
 
     def write(self, direction: Literal["rx", "tx", "note"], text: str) -> None:
         if self._f is None:
