@@ -3,7 +3,6 @@ offending bytes, and bounded; the CSMS keeps serving."""
 
 from __future__ import annotations
 
-
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -16,6 +15,7 @@ from hilbench.ocpp.station import Station
 async def test_malformed_frames_are_answered_and_the_connection_survives(caplog: pytest.LogCaptureFixture) -> None:
     async with Csms() as csms:
         async with connect(f"{csms.url}/RAW1", subprotocols=["ocpp2.1"]) as ws:  # type: ignore[list-item]
+            link = await csms.wait_for_station("RAW1")  # the CSMS forgets the station once it leaves
             await ws.send('[2,"m1","Heartbeat",{"bogus":1}]')
             f = frames.parse(await ws.recv())
             assert (f.message_type, f.unique_id, f.error_code) == (4, "m1", "FormatViolation")
@@ -25,7 +25,8 @@ async def test_malformed_frames_are_answered_and_the_connection_survives(caplog:
             await ws.send('[2,"m2","Heartbeat",{}]')
             f = frames.parse(await ws.recv(), action="Heartbeat")
             assert f.message_type == 3  # still served
-        link = csms.stations["RAW1"]
+        await csms.wait_for_departure(link, 5)
+        assert "RAW1" not in csms.stations and csms.history[-1].violations == 2
         assert [v.code for v in link.violations] == ["FormatViolation", "RpcFrameworkError"]
     assert "definitely not json" in caplog.text  # logged with the offending bytes
 

@@ -86,7 +86,7 @@ async def test_wrong_password_is_refused(pki: pki_mod.TestPki, caplog: pytest.Lo
         async with Csms(security_profile=profile, pki=pki, passwords={SID: "right-password-123"}) as csms:
             with pytest.raises(ConnectionRefused, match="401"):
                 await Station(csms.url, SID, security_profile=profile, pki=pki, password="wrong").connect()
-            assert csms.refusals == [(SID, "wrong password")]
+            assert list(csms.refusals) == [(SID, "wrong password")]
     _refused_log(caplog, "refused station CS001", "wrong password")
 
 

@@ -1,6 +1,12 @@
 """The bench as CSMS: a websocket server that accepts many charging stations (OCPP 2.1 and 2.0.1)
 under Security Profile 0 (plain, no authentication: lab debugging only), 1, 2 or 3.
 
+Anyone who reaches a profile-0 CSMS can connect, so nothing it keeps grows with the number of
+stations that ever came: a station id from the URL, the Basic-auth user or the certificate CN is
+checked (``hilbench.ocpp.identity``) before the upgrade and a bad one refused with 400 (404 when
+there is none); a station's entry in ``stations`` goes when it disconnects; ``refusals`` and
+``history`` keep only the latest.
+
 >>> async with Csms(port=0, security_profile=0) as csms:      # doctest: +SKIP
 ...     link = await csms.wait_for_station("CS001")
 ...     boot = await link.expect("BootNotification")
@@ -15,7 +21,9 @@ import binascii
 import http
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -25,9 +33,10 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from hilbench.errors import ConfigError
+from hilbench.errors import ConfigError, StationIdError, UnsafePathError
 from hilbench.ocpp import frames, tls
 from hilbench.ocpp.defaults import csms_handlers
+from hilbench.ocpp.identity import check_station_id, station_id_problem
 from hilbench.ocpp.link import Handler, OcppLink
 from hilbench.ocpp.session import Hook, Session
 from hilbench.ocpp.trace import TraceWriter
@@ -36,11 +45,32 @@ from hilbench.pki import TestPki
 log = logging.getLogger("hilbench.csms")
 
 
-def station_id_from_path(path: str) -> str | None:
-    """The station id is the last segment of the URL path (``/ocpp/CS001`` -> ``CS001``)."""
-    segment = path.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    sid = unquote(segment)
-    return sid if sid and len(sid) <= 48 else None
+#: How many refusals and disconnected stations' summaries a CSMS keeps (the oldest go first).
+REFUSALS_KEPT = 256
+HISTORY_KEPT = 256
+
+
+def station_id_from_path(path: str) -> str:
+    """The station id is the last segment of the URL path, percent-decoded (``/ocpp/CS001`` ->
+    ``CS001``; ``/ocpp/`` has none). Raises ``StationIdError`` unless it is an acceptable identity
+    (``hilbench.ocpp.identity``): decoding first, so ``%2F`` or ``%00`` are refused as ``/`` and NUL."""
+    segment = path.split("?", 1)[0].rsplit("/", 1)[-1]
+    return check_station_id(unquote(segment), "station id in URL path")
+
+
+@dataclass(frozen=True)
+class StationSummary:
+    """What the CSMS remembers of a station after it disconnected (``Csms.history``)."""
+
+    station_id: str
+    remote_address: str
+    version: str
+    connected_s: float
+    frames_rx: int
+    frames_tx: int
+    calls_sent: int
+    received: int
+    violations: int
 
 
 def basic_credentials(headers: Headers) -> tuple[str, str] | None:
@@ -83,8 +113,15 @@ class Csms:
         self.check_certificate_cn = check_certificate_cn
         self.handlers: dict[str, Handler] = {**csms_handlers(heartbeat_interval), **dict(handlers or {})}
         self.hook_factory = hook_factory  # station_id -> Hook | None, for tests
+        bad = [f"{sid!r}: {problem}" for sid in self.passwords if (problem := station_id_problem(sid))]
+        if bad:
+            raise StationIdError(f"passwords name station ids that no station can connect with: {'; '.join(bad)}")
+        #: The stations connected now; an entry goes when its connection closes.
         self.stations: dict[str, OcppLink] = {}
-        self.refusals: list[tuple[str, str]] = []
+        #: The last REFUSALS_KEPT refused handshakes: (station id or "?", reason).
+        self.refusals: deque[tuple[str, str]] = deque(maxlen=REFUSALS_KEPT)
+        #: The last HISTORY_KEPT stations that disconnected, oldest first.
+        self.history: deque[StationSummary] = deque(maxlen=HISTORY_KEPT)
         self.connections_total = 0
         self._arrivals = asyncio.Condition()
         self._server: Server | None = None
@@ -113,7 +150,7 @@ class Csms:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
-        for link in self.stations.values():
+        for link in list(self.stations.values()):  # normally none: each handler drops its own
             if link.trace:
                 link.trace.close()
 
@@ -125,12 +162,22 @@ class Csms:
         await self.stop()
 
     async def wait_for_station(self, station_id: str, timeout: float = 10.0) -> OcppLink:
+        """The link of ``station_id`` once it is connected. A link stays usable for reading
+        (``received``, ``violations``) after its station left; keep it to look at it then."""
         async with self._arrivals:
             await asyncio.wait_for(self._arrivals.wait_for(lambda: station_id in self.stations), timeout)
         return self.stations[station_id]
 
+    async def wait_for_departure(self, link: OcppLink, timeout: float = 10.0) -> None:
+        """Until ``link``'s connection closed and the CSMS let go of it (trace closed, entry dropped)."""
+        async with self._arrivals:
+            await asyncio.wait_for(self._arrivals.wait_for(lambda: self.stations.get(link.peer_id) is not link
+                                                           and link.closed.is_set()), timeout)
+
     def trace_path(self, station_id: str) -> Path | None:
-        return self.trace_dir / f"{station_id}.jsonl" if self.trace_dir else None
+        """``<trace_dir>/<station_id>.jsonl``; ``StationIdError`` / ``UnsafePathError`` for an id
+        that is not an identity or a path that would leave ``trace_dir``."""
+        return TraceWriter.path_for(self.trace_dir, station_id) if self.trace_dir else None
 
     # ---- handshake checks ---------------------------------------------------------------------
 
@@ -140,9 +187,12 @@ class Csms:
         return conn.respond(status, reason + "\n")
 
     def _check_request(self, conn: ServerConnection, request: Request) -> Response | None:
-        sid = station_id_from_path(request.path)
-        if sid is None:
-            return self._refuse(conn, "?", http.HTTPStatus.NOT_FOUND, f"no station id in path {request.path!r}")
+        try:
+            sid = station_id_from_path(request.path)
+        except StationIdError as e:
+            if not e.station_id:
+                return self._refuse(conn, "?", http.HTTPStatus.NOT_FOUND, f"no station id in path {request.path[:100]!r}")
+            return self._refuse(conn, "?", http.HTTPStatus.BAD_REQUEST, str(e))
         offered = request.headers.get_all("Sec-WebSocket-Protocol")
         if not any(p.strip() in self.subprotocols for h in offered for p in h.split(",")):
             return self._refuse(conn, sid, http.HTTPStatus.BAD_REQUEST,
@@ -153,6 +203,9 @@ class Csms:
             if creds is None:
                 return self._refuse(conn, sid, http.HTTPStatus.UNAUTHORIZED, "no HTTP Basic credentials")
             user, password = creds
+            if (problem := station_id_problem(user)) is not None:
+                return self._refuse(conn, sid, http.HTTPStatus.UNAUTHORIZED,
+                                    f"Basic auth user {user[:60]!r} {problem}")
             if user != sid:
                 return self._refuse(conn, sid, http.HTTPStatus.UNAUTHORIZED,
                                     f"Basic auth user {user!r} is not the station id")
@@ -162,18 +215,29 @@ class Csms:
             cn = tls.peer_common_name(conn.transport.get_extra_info("ssl_object"))
             if cn is None:
                 return self._refuse(conn, sid, http.HTTPStatus.UNAUTHORIZED, "no client certificate")
+            if self.check_certificate_cn and (problem := station_id_problem(cn)) is not None:
+                return self._refuse(conn, sid, http.HTTPStatus.FORBIDDEN, f"client certificate CN {cn[:60]!r} {problem}")
             if self.check_certificate_cn and cn != sid:
                 return self._refuse(conn, sid, http.HTTPStatus.FORBIDDEN,
                                     f"client certificate CN {cn!r} does not match station id")
+        try:
+            self.trace_path(sid)
+        except UnsafePathError as e:  # e.g. a symbolic link in the trace folder
+            return self._refuse(conn, sid, http.HTTPStatus.INTERNAL_SERVER_ERROR, f"trace file refused: {e}")
         return None
 
     # ---- connection -----------------------------------------------------------------------------
 
     async def _handle(self, conn: ServerConnection) -> None:
-        sid = station_id_from_path(conn.request.path if conn.request else "") or "?"
+        assert conn.request is not None  # _check_request accepted this path
+        sid = station_id_from_path(conn.request.path)
         version = frames.SUBPROTOCOLS.get(conn.subprotocol or "", "2.1")
-        trace_path = self.trace_path(sid)
-        trace = TraceWriter(trace_path, sid) if trace_path else None
+        try:
+            trace = TraceWriter.for_station(self.trace_dir, sid) if self.trace_dir else None
+        except (UnsafePathError, OSError) as e:
+            log.warning("closing station %s from %s: cannot open its trace: %s", sid, conn.remote_address, e)
+            await conn.close(1011, "trace file refused")
+            return
         if trace:
             trace.write("note", f"connected from {conn.remote_address}, subprotocol {conn.subprotocol}, "
                                 f"security profile {self.security_profile}")
@@ -191,7 +255,17 @@ class Csms:
             await old.close()
         log.info("station %s connected (OCPP %s)", sid, version)
         t0 = time.monotonic()
-        await link.run()
-        log.info("station %s disconnected after %.1f s", sid, time.monotonic() - t0)
-        if trace:
-            trace.close()
+        try:
+            await link.run()
+        finally:
+            if trace:
+                trace.close()
+            async with self._arrivals:  # a reconnection may already have replaced this link
+                if self.stations.get(sid) is link:
+                    del self.stations[sid]
+                self._arrivals.notify_all()
+            connected_s = time.monotonic() - t0
+            self.history.append(StationSummary(
+                sid, str(conn.remote_address), version, connected_s, link.frames_rx, link.frames_tx,
+                link.calls_sent, len(link.received), len(link.violations)))
+            log.info("station %s disconnected after %.1f s", sid, connected_s)
