@@ -54,6 +54,9 @@ CASES = [
     (["sim", "stations", "--url", "ws://127.0.0.1:9/ocpp", "--version", "1.6"], 2, "'1.6' is not one of 2.1, 2.0.1"),
     (["sim", "instruments", "nope"], 2, "nope: cannot read"),
     (["rig", "check", "nope"], 2, "nope: cannot read"),
+    (["verify", "EMPTY"], 2, "no records (the file is empty"),
+    (["verify", "."], 2, "is a folder, not a file of records"),
+    (["verify", "nope.jsonl"], 2, "nope.jsonl: no such file"),
     (["nope"], 2, "No such command 'nope'"),
     (["csms", "--bogus"], 2, "No such option: --bogus"),
 ]
@@ -64,7 +67,8 @@ def test_one_error_line(args: list[str], code: int, says: str, busy_port: int, t
     with socket.socket(socket.AF_INET6) as v6:  # a port where nothing listens on ::1
         v6.bind(("::1", 0))
         free6 = str(v6.getsockname()[1])
-    args = [a.replace("BUSY6", free6).replace("BUSY", str(busy_port)) for a in args]
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    args = [a.replace("BUSY6", free6).replace("BUSY", str(busy_port)).replace("EMPTY", "empty.jsonl") for a in args]
     says = says.replace("BUSY6", free6).replace("BUSY", str(busy_port))
     p = subprocess.run([*HILBENCH, *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     lines = p.stderr.splitlines()

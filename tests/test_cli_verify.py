@@ -104,3 +104,31 @@ def test_signed_meter_values_in_a_trace(tmp_path: Path) -> None:
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     p = run(str(tmp_path / "nope.jsonl"))
     assert p.returncode == 2 and "nope.jsonl: no such file" in p.stderr
+
+
+def test_table_mode_streams_a_large_file(tmp_path: Path) -> None:
+    """Rows appear while the file is read, in constant memory: the first row long before the end,
+    and the peak memory of a 30,000-record file (about 20 MB) like that of a small one."""
+    import os
+    import time
+
+    line = json.dumps({"ocmf": BEGIN, "public_key": KEY}) + "\n"
+
+    def peak_kb(records: int) -> tuple[int, float, float]:
+        f = tmp_path / f"big-{records}.jsonl"
+        f.write_text(line * records)
+        t0 = time.monotonic()
+        p = subprocess.Popen([sys.executable, "-m", "hilbench", "verify", str(f)], stdout=subprocess.PIPE, text=True)
+        assert p.stdout is not None
+        p.stdout.readline()  # the header
+        first = time.monotonic() - t0
+        rows = sum(1 for _ in p.stdout)
+        _pid, status, usage = os.wait4(p.pid, 0)  # this child's own peak memory
+        total = time.monotonic() - t0
+        assert os.waitstatus_to_exitcode(status) == 0 and rows == records + 1  # the rows and the summary line
+        return usage.ru_maxrss, first, total
+
+    small_kb, _, _ = peak_kb(100)
+    big_kb, first, total = peak_kb(30_000)
+    assert first < total / 2, (first, total)
+    assert big_kb < small_kb + 60_000, (small_kb, big_kb)  # not the file's 20 MB several times over
