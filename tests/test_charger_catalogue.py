@@ -72,6 +72,8 @@ def test_sim_charger_boots_at_a_csms_and_stops_on_sigint(tmp_path: Path) -> None
     ('kind = "virtual"\nvariant = "hydrogen"', "variant: 'hydrogen' is not one of dc, ac"),
     ('kind = "virtual"\nwheels = 4', "dut.wheels: unknown key"),
     ('kind = "external"', "dut.station_id: missing"),
+    ('kind = "external"\nstation_id = "../x"', "dut.station_id: '../x' has characters outside"),
+    ('kind = "virtual"\nstation_id = "a b"', "dut.station_id: 'a b' has characters outside"),
     ('kind = "external"\nstation_id = "CS1"\nsecurity_profile = 1', "dut.password: missing"),
     ('kind = "external"\nstation_id = "CS1"\nvariant = "dc"', "dut.variant: unknown key for an external charger"),
 ])

@@ -243,3 +243,70 @@ async def test_a_crash_is_reported_not_hung(tmp_path: Path, monkeypatch: pytest.
     async with bench(tmp_path) as b:
         await b.until(lambda: b.charger.crashed is not None, what="the crash to be reported")
         assert "firmware bug" in str(b.charger.crashed)
+
+
+@pytest.fixture(scope="module")
+def v2g_pki_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hilbench.v2g import pki as v2g_pki
+
+    folder = tmp_path_factory.mktemp("v2gpki")
+    v2g_pki.generate(folder)
+    return folder
+
+
+@pytest.mark.parametrize("answer", ["Accepted", "Invalid"])
+async def test_plug_and_charge_authorized_over_ocpp(tmp_path: Path, v2g_pki_dir: Path, answer: str) -> None:
+    """The EV's contract over mutual TLS 1.3: the charger checks it, asks the CSMS with Authorize and
+    the contract's hash data, and holds the EV Ongoing until the answer; a refusal reaches the EV."""
+    from hilbench.sim.charger.charger import VirtualCharger
+    from hilbench.sim.charger.config import ChargerConfig
+    from hilbench.ocpp.csms import Csms
+    from hilbench.v2g import pki as v2g_pki
+    from hilbench.v2g import pnc, tls
+    from hilbench.v2g.ev_model import BatteryEv
+    from hilbench.v2g.evcc import Evcc
+    from hilbench.v2g.transport import run_evcc
+    from tests.charger_bench import dc_plant
+
+    pki = v2g_pki.load(v2g_pki_dir)
+    asked: list[dict[str, Any]] = []
+
+    async def authorize(_a: str, req: dict[str, Any]) -> dict[str, Any]:
+        asked.append(req)
+        await asyncio.sleep(0.3)  # a slow backend: the EV waits in Ongoing
+        return {"idTokenInfo": {"status": answer}}
+
+    plant = dc_plant()
+    plant.ev.cp_state, plant.ev.contactor_closed = "C", True
+    async with Csms(port=0, handlers={"Authorize": authorize}) as csms:
+        config = ChargerConfig(csms_url=csms.url, station_id="VC-PNC", secc_tls=True, v2g_pki_dir=v2g_pki_dir,
+                               state_dir=tmp_path / "state")
+        async with VirtualCharger(config, plant, pnc_trust_pem=pki.contract.root.read_bytes()) as charger:
+            link = await csms.wait_for_station("VC-PNC")
+            await link.expect("BootNotification")
+            evcc = Evcc("DC_BPT", "dynamic", ev=BatteryEv(loop_cycles=3), contract=pnc.Contract.from_chain(pki.contract))
+            await asyncio.wait_for(run_evcc(evcc, "::1", charger.secc_port or 0, tls=tls.evcc_session(pki)), 20)
+    assert len(asked) == 1
+    token, hashes = asked[0]["idToken"], asked[0]["iso15118CertificateHashData"]
+    assert token["type"] == "eMAID" and token["idToken"]
+    assert hashes and all(h["hashAlgorithm"] == "SHA256" and len(h["issuerNameHash"]) == 64 for h in hashes)
+    if answer == "Accepted":
+        assert evcc.authorized_by == "PnC" and evcc.ended is not None and evcc.ended.ok
+    else:
+        assert evcc.ended is not None and not evcc.ended.ok and "WARNING_GeneralPnCAuthorizationError" in evcc.ended.reason
+
+
+async def test_ev_schedule_reaches_the_csms(tmp_path: Path) -> None:
+    """Scheduled control: the power profile the EV chose in PowerDeliveryReq arrives as
+    NotifyEVChargingSchedule, with the schedule tuple it selected."""
+    async with bench(tmp_path) as b:
+        await b.booted()
+        b.plug("C")
+        await b.remote_start()
+        evcc = b.ev("DC_BPT", "scheduled", loop_cycles=2, loop_period_s=0.0)
+        assert b.link is not None
+        schedule = (await b.link.expect("NotifyEVChargingSchedule", timeout=15)).payload
+        await asyncio.wait_for(b.tasks[0], 15)
+        periods = schedule["chargingSchedule"]["chargingSchedulePeriod"]
+        assert periods[0] == {"startPeriod": 0, "limit": evcc.ev.max_charge_power_w}
+        assert schedule["selectedChargingScheduleId"] == 1 and schedule["powerToleranceAcceptance"] is True

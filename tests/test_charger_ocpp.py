@@ -262,3 +262,52 @@ async def test_answer_after_the_call_timeout(tmp_path: Path) -> None:
         with pytest.raises(CallTimeout):
             await link.call("GetVariables", {"getVariableData": [HB]})
 
+
+
+@pytest.mark.parametrize("timeout", ["0", "30"])
+async def test_reset_immediate_and_resume(tmp_path: Path, timeout: str) -> None:
+    """ImmediateAndResume keeps the transaction (TxResumed after the reboot); without a
+    ResumptionTimeout there is nothing to resume into, and the charger refuses."""
+    async with bench(tmp_path, variant="ac") as b:
+        link = await b.booted()
+        await link.call("SetVariables", {"setVariableData": [_set("TxCtrlr", "ResumptionTimeout", timeout)]})
+        b.plug("C")
+        tid = await b.remote_start()
+        res = await link.call("Reset", {"type": "ImmediateAndResume"})
+        if timeout == "0":
+            assert res["status"] == "Rejected"
+            return
+        assert res["status"] == "Accepted"
+        second = await b.booted(new=True)
+        resumed = await b.expect_event("Updated", trigger="TxResumed")
+        assert resumed["transactionInfo"]["transactionId"] == tid and second is b.link
+
+
+async def test_security_events(tmp_path: Path) -> None:
+    async with bench(tmp_path) as b:
+        link = await b.booted()
+        startup = await link.expect("SecurityEventNotification", timeout=5)
+        assert startup.payload["type"] == "StartupOfTheDevice"
+        await link.call("SetVariables", {"setVariableData": [_set("SecurityCtrlr", "BasicAuthPassword", "a-new-password-1234")]})
+        change = await link.expect("SecurityEventNotification", timeout=5)
+        assert change.payload["type"] == "ReconfigurationOfSecurityParameters"
+
+
+async def test_clock_aligned_values(tmp_path: Path) -> None:
+    """AlignedDataCtrlr.Interval 1 s: MeterValues while idle, MeterValueClock events in a transaction
+    (and none there with SendDuringIdle)."""
+    async with bench(tmp_path, variant="ac") as b:
+        link = await b.booted()
+        await link.call("SetVariables", {"setVariableData": [_set("AlignedDataCtrlr", "Interval", "1"),
+                                                             _set("AlignedDataCtrlr", "Measurands", "Energy.Active.Import.Register")]})
+        idle = await link.expect("MeterValues", timeout=3)
+        assert {s["context"] for mv in idle.payload["meterValue"] for s in mv["sampledValue"]} == {"Sample.Clock"}
+        b.plug("C")
+        await b.remote_start()
+        clock = await b.expect_event("Updated", trigger="MeterValueClock", timeout=3)
+        assert clock["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Clock"
+        await link.call("SetVariables", {"setVariableData": [_set("AlignedDataCtrlr", "SendDuringIdle", "true")]})
+        await asyncio.sleep(0.3)  # an event already queued may still arrive
+        before = sum(e["triggerReason"] == "MeterValueClock" for e in b.events())
+        await asyncio.sleep(2.2)
+        assert sum(e["triggerReason"] == "MeterValueClock" for e in b.events()) == before

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hilbench.errors import ConfigError, RigError
+from hilbench.ocpp.identity import station_id_problem
 
 CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval"}
 EXTERNAL_KEYS = {"kind", "station_id", "security_profile", "password", "certificate", "key", "secc_interface",
@@ -91,6 +92,9 @@ def parse_dut(table: Mapping[str, Any], where: str) -> DutConfig:
     station_id = _get(table, "station_id", str, fail, "HB-VC-001" if kind == "virtual" else None)
     if station_id is None:
         raise fail("station_id", "missing: the identity the charger connects with")
+    problem = station_id_problem(station_id)
+    if problem is not None:
+        raise fail("station_id", f"{station_id!r} {problem}")
     profile = _get(table, "security_profile", int, fail, 0)
     if profile not in (0, 1, 2, 3):
         raise fail("security_profile", f"{profile} is not 0-3")

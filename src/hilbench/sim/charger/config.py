@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hilbench.errors import ConfigError
+from hilbench.ocpp.identity import check_station_id
 from hilbench.sim.charger.faults import Faults
 
 #: Ratings by variant: a DC bidirectional CCS charger and an AC bidirectional three-phase wall box.
@@ -51,11 +52,15 @@ class ChargerConfig:
     ocmf_curve: str = "secp256r1"
     #: Where device-model values, the offline queue and a running transaction survive a restart.
     state_dir: Path | None = None
+    #: Queued events beyond this while offline: periodic meter values are thinned (never Started,
+    #: Ended or another trigger).
+    offline_queue_max: int = 1000
     #: OCPP call timeout the charger uses for its own CALLs, s.
     call_timeout_s: float = 30.0
     faults: Faults = field(default_factory=Faults)
 
     def __post_init__(self) -> None:
+        check_station_id(self.station_id, "station_id")  # it names the state folder and the URL
         if self.variant not in VARIANTS:
             raise ConfigError(f"variant: {self.variant!r} is not one of {', '.join(VARIANTS)}")
         for key, value in VARIANTS[self.variant].items():
@@ -71,7 +76,7 @@ class ChargerConfig:
             raise ConfigError(f"security_profile {self.security_profile} needs pki_dir (the CSMS's CA)")
         if self.ocmf_curve not in OCMF_CURVES:
             raise ConfigError(f"ocmf_curve: {self.ocmf_curve!r} is not one of {', '.join(OCMF_CURVES)}")
-        for key in ("ramp_w_per_s", "tick_s", "max_power_w", "max_current_a", "call_timeout_s"):
+        for key in ("ramp_w_per_s", "tick_s", "max_power_w", "max_current_a", "call_timeout_s", "offline_queue_max"):
             if not getattr(self, key) > 0:
                 raise ConfigError(f"{key}: must be > 0, got {getattr(self, key)}")
         if not 0 < self.efficiency <= 1:

@@ -97,6 +97,8 @@ class PlantEvse(EvseModel):
                 ev.request_w = ev.max_charge_w
         elif message == "PowerDeliveryReq":
             fw.hlc_power_delivery(body["ChargeProgress"])
+            if body["ChargeProgress"] == "Start" and "EVPowerProfile" in body:
+                fw.notify_ev_charging_schedule(self.ev_schedule(body["EVPowerProfile"]))
         elif message == "SessionStopReq":
             fw.hlc_ended(body["ChargingSession"])
         fw.ev_updated()
@@ -143,6 +145,25 @@ class PlantEvse(EvseModel):
             needs["acChargingParameters"] = {"energyAmount": p.get("EVTargetEnergyRequest", 0.0), "evMinCurrent": 0.0,
                                              "evMaxCurrent": fw.config.max_current_a, "evMaxVoltage": 400.0}
         return needs
+
+    def ev_schedule(self, profile: dict[str, Any]) -> dict[str, Any]:
+        """NotifyEVChargingSchedule from the EV's power profile in PowerDeliveryReq: its entries as
+        periods (W), the tuple it selected and its answer to the power tolerance."""
+        entries = profile.get("EVPowerProfileEntries", {}).get("EVPowerProfileEntry", [])
+        periods, start = [], 0
+        for e in entries:
+            periods.append({"startPeriod": start, "limit": number(e["Power"])})
+            start += int(e["Duration"])
+        base = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=int(profile.get("TimeAnchor", 0)))
+        out: dict[str, Any] = {"evseId": 1, "timeBase": base.isoformat(timespec="seconds").replace("+00:00", "Z"),
+                               "chargingSchedule": {"id": 1, "chargingRateUnit": "W",
+                                                    "chargingSchedulePeriod": periods or [{"startPeriod": 0, "limit": 0.0}]}}
+        scheduled = profile.get("Scheduled_EVPPTControlMode") or {}
+        if "SelectedScheduleTupleID" in scheduled:
+            out["selectedChargingScheduleId"] = scheduled["SelectedScheduleTupleID"]
+        if "PowerToleranceAcceptance" in scheduled:
+            out["powerToleranceAcceptance"] = scheduled["PowerToleranceAcceptance"] == "PowerToleranceConfirmed"
+        return out
 
     # -- schedule and loop -----------------------------------------------------------------------
     def schedule(self, count: int, bpt: bool, dynamic: bool) -> tuple[str, list[tuple[int, float]] | None,

@@ -62,7 +62,7 @@ class Firmware:
         if hw.signer_pages is not None:
             self.signer.pages = hw.signer_pages  # the meter's counters survive a reboot
         hw.signer_pages = self.signer.pages
-        self.queue = MessageQueue(state / "queue.jsonl" if state else None)
+        self.queue = MessageQueue(state / "queue.jsonl" if state else None, max_len=c.offline_queue_max)
         self.profiles = ChargingProfiles(max_stack_level=_int(self.dm, "SmartChargingCtrlr", "ProfileStackLevel", 8),
                                          max_periods=_int(self.dm, "SmartChargingCtrlr", "PeriodsPerSchedule", 24), dc=c.dc)
         assert c.max_power_w is not None and c.max_discharge_power_w is not None
@@ -100,6 +100,9 @@ class Firmware:
         self.events: list[tuple[float, str]] = []  #: what the firmware did, for tests and reports
         self._tasks: list[asyncio.Task[Any]] = []
         self.ticks = 0  #: control loop passes since boot (its achieved rate, for benches)
+        #: Security events that happened while the charger could not send them.
+        self._security_pending: list[tuple[str, str]] = []
+        self.dm.on_change(self._security_change)
         self._reset: str | None = hw.last_reset
 
     def _runtime_values(self) -> list[tuple[str, str, dict[str, Any], dict[str, str]]]:
@@ -168,6 +171,8 @@ class Firmware:
             except HilbenchError as e:
                 attempt += 1
                 wait = self._backoff(attempt)
+                if "HTTP 401" in str(e) and not self._security_pending:
+                    self._security_pending.append(("FailedToAuthenticateAtCsms", str(e)[:255]))
                 self.note(f"connect failed ({e}); retry in {wait:.2f} s")
                 await asyncio.sleep(wait)
                 continue
@@ -221,8 +226,13 @@ class Firmware:
             self.dm.set_actual("OCPPCommCtrlr", "HeartbeatInterval", str(self.boot_interval))
         self.connector_status = None  # report the connector afresh
         self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeat"))
-        if self._reset is not None and not self.faults.on("no-security-event-on-reset"):
-            await self.security_event("ResetOrReboot", f"{self._reset} reset")
+        if self._reset is not None:
+            if not self.faults.on("no-security-event-on-reset"):
+                await self.security_event("ResetOrReboot", f"{self._reset} reset")
+        elif self.boot_reason == "PowerUp":
+            await self.security_event("StartupOfTheDevice", "power up")
+        while self._security_pending:  # what happened before the charger could tell
+            await self.security_event(*self._security_pending.pop(0))
 
     async def _heartbeats(self) -> None:
         changed = asyncio.Event()
@@ -257,6 +267,11 @@ class Firmware:
     async def security_event(self, kind: str, info: str) -> None:
         if self.online or self.station is not None:
             await self.call("SecurityEventNotification", {"type": kind, "timestamp": now_iso(), "techInfo": info[:255]})
+
+    def _security_change(self, var: Any, _kind: str) -> None:
+        if var.component == "SecurityCtrlr" and self.online:
+            self.spawn(self.security_event("ReconfigurationOfSecurityParameters", f"{var.component}.{var.name} changed"),
+                       "SecurityEventNotification")
 
     def _ocpp_hook(self, direction: str, text: str) -> Any:
         """Faults on the wire: a late answer to GetVariables, silence on a malformed CALL."""
@@ -396,6 +411,9 @@ class Firmware:
             await asyncio.sleep(0.3 if res.get("status") in ("Accepted", "Processing") else 0.0)  # time for a profile
             self.needs_answered = True
         self.spawn(send(), "NotifyEVChargingNeeds")
+
+    def notify_ev_charging_schedule(self, payload: dict[str, Any]) -> None:
+        self.spawn(self.call("NotifyEVChargingSchedule", payload), "NotifyEVChargingSchedule")
 
     def ev_schedule(self, bpt: bool) -> tuple[list[tuple[int, float]], list[tuple[int, float]] | None]:
         """The -20 schedule from the composite in force: (duration s, W) entries for a day."""
