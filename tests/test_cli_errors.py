@@ -81,3 +81,26 @@ def test_one_error_line(args: list[str], code: int, says: str, busy_port: int, t
 def test_version() -> None:
     p = subprocess.run([*HILBENCH, "--version"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and p.stdout.startswith("hilbench ") and p.stderr == ""
+
+
+def test_sim_stations_stays_for_its_duration() -> None:
+    """--duration 2 with the 2 s heartbeat interval: connected for 2 s, not 0.03 s."""
+    import json
+    import signal
+    import time
+
+    from tests.procs import popen
+
+    csms = popen([*HILBENCH, "csms", "--port", "0"], stdout=subprocess.PIPE)
+    try:
+        assert csms.stdout is not None
+        url = csms.stdout.readline().split()[3]
+        t0 = time.monotonic()
+        p = subprocess.run([*HILBENCH, "sim", "stations", "--url", url, "--count", "3", "--duration", "2", "--json"],
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, p.stderr
+        report = json.loads(p.stdout.splitlines()[-1])
+        assert report["booted"] == 3 and 2.0 <= report["seconds"] < 4.0 and time.monotonic() - t0 >= 2.0
+    finally:
+        csms.send_signal(signal.SIGINT)
+        csms.wait(10)
