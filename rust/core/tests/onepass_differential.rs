@@ -4,7 +4,11 @@
 use hilbench_core::ocppj::{PayloadKind, SchemaSet};
 
 fn set() -> (std::path::PathBuf, SchemaSet) {
-    let dir = std::env::temp_dir().join(format!("hilbench-onepass-{}", std::process::id()));
+    // A folder per call: the tests run on parallel threads, and one must not read the file while
+    // another writes it.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("hilbench-onepass-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("PingRequest.json"),

@@ -254,8 +254,9 @@ class Secc(Engine):
             return {"TimeAnchor": 0, "PowerScheduleEntries": {"PowerScheduleEntry": [
                 {"Duration": duration, "Power": rational(power)} for duration, power in entries]}}
 
-        charging = {"PowerSchedule": power_schedule(charging or [(86_400, e.max_charge_power_w)]), "PriceLevelSchedule": prices}
-        schedule_tuple: dict[str, Any] = {"ScheduleTupleID": 1, "ChargingSchedule": charging}
+        charging_schedule = {"PowerSchedule": power_schedule(charging or [(86_400, e.max_charge_power_w)]),
+                             "PriceLevelSchedule": prices}
+        schedule_tuple: dict[str, Any] = {"ScheduleTupleID": 1, "ChargingSchedule": charging_schedule}
         if bpt:  # the discharging schedule: negative power = EV → EVSE
             schedule_tuple["DischargingSchedule"] = {
                 "PowerSchedule": power_schedule(discharging or [(86_400, -e.max_discharge_power_w)]),

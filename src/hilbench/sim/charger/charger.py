@@ -173,4 +173,4 @@ class VirtualCharger:
         """A card at the reader (the EIM path): the CSMS's answer to Authorize."""
         if self.firmware is None:
             raise RuntimeError("the charger has no power")
-        return await self.firmware.tap(id_token, token_type)
+        return await self.firmware.ev_facing.tap(id_token, token_type)

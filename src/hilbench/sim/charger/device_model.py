@@ -194,12 +194,12 @@ class DeviceModel:
                     values_list=tuple(s.strip() for s in v["values_list"].split(",")) if v.get("values_list") else (),
                     confirmed=v.get("confirmed", True), description=v.get("description", "")))
         model = cls(variables, state_file=None)
-        for component, name, where, attributes in overrides or ():
+        for component, name, where, values in overrides or ():
             try:
                 var = model.find(component, name, **where)
             except KeyError:
                 continue  # not in this model's data
-            var.attributes.update({k: v for k, v in attributes.items() if k in var.attributes})
+            var.attributes.update({k: v for k, v in values.items() if k in var.attributes})
         model.state_file = state_file
         if state_file is not None and state_file.exists():
             model._restore(state_file)
@@ -217,16 +217,16 @@ class DeviceModel:
     def value(self, component: str, variable: str, **kw: Any) -> str | None:
         return self.find(component, variable, **kw).attributes.get("Actual")
 
-    def int(self, component: str, variable: str, **kw: Any) -> int:
+    def get_int(self, component: str, variable: str, **kw: Any) -> int:
         return int(self.value(component, variable, **kw) or 0)
 
-    def float(self, component: str, variable: str, **kw: Any) -> float:
+    def get_float(self, component: str, variable: str, **kw: Any) -> float:
         return float(self.value(component, variable, **kw) or 0.0)
 
-    def bool(self, component: str, variable: str, **kw: Any) -> bool:
+    def get_bool(self, component: str, variable: str, **kw: Any) -> bool:
         return self.value(component, variable, **kw) == "true"
 
-    def list(self, component: str, variable: str, **kw: Any) -> list[str]:
+    def get_list(self, component: str, variable: str, **kw: Any) -> list[str]:
         text = self.value(component, variable, **kw) or ""
         return [s.strip() for s in text.split(",") if s.strip()]
 

@@ -53,14 +53,15 @@ class PlantEvse(EvseModel):
     def authorization(self, service: str, count: int) -> tuple[str, str]:
         fw: Firmware = self.firmware
         if service == "PnC" and count == 1:
-            fw.authorize_contract(self.evseid)
-        return fw.hlc_authorization(service)
+            fw.ev_facing.authorize_contract(self.evseid)
+        return fw.ev_facing.hlc_authorization(service)
 
     # -- what the EV says ------------------------------------------------------------------------
     def ev_said(self, message: str, body: dict[str, Any]) -> None:
         fw: Firmware = self.firmware
         ev = self.ev
-        mode = next((v for k, v in body.items() if k.endswith("ReqEnergyTransferMode") or k.endswith("ReqControlMode")), {})
+        mode: dict[str, Any] = next((v for k, v in body.items()
+                                     if k.endswith("ReqEnergyTransferMode") or k.endswith("ReqControlMode")), {})
         if message == "AuthorizationReq":
             self.last_authorization = body
         elif message == "ServiceSelectionReq":
@@ -80,7 +81,7 @@ class PlantEvse(EvseModel):
             ev.departure_s = mode.get("DepartureTime")
             if self.needs_sent_at is None:
                 self.needs_sent_at = fw.clock()
-                fw.notify_ev_charging_needs(self.charging_needs())
+                fw.ev_facing.notify_ev_charging_needs(self.charging_needs())
         elif message.endswith("ChargeLoopReq"):
             display = body.get("DisplayParameters") or {}
             if "PresentSOC" in display:
@@ -96,12 +97,12 @@ class PlantEvse(EvseModel):
             elif ev.dynamic:
                 ev.request_w = ev.max_charge_w
         elif message == "PowerDeliveryReq":
-            fw.hlc_power_delivery(body["ChargeProgress"])
+            fw.ev_facing.hlc_power_delivery(body["ChargeProgress"])
             if body["ChargeProgress"] == "Start" and "EVPowerProfile" in body:
-                fw.notify_ev_charging_schedule(self.ev_schedule(body["EVPowerProfile"]))
+                fw.ev_facing.notify_ev_charging_schedule(self.ev_schedule(body["EVPowerProfile"]))
         elif message == "SessionStopReq":
-            fw.hlc_ended(body["ChargingSession"])
-        fw.ev_updated()
+            fw.ev_facing.hlc_ended(body["ChargingSession"])
+        fw.ev_facing.ev_updated()
 
     def charging_needs(self) -> dict[str, Any]:
         """NotifyEVChargingNeeds' chargingNeeds from what the EV said, values as the EV sent them."""
@@ -172,7 +173,7 @@ class PlantEvse(EvseModel):
         waited = fw.clock() - (self.needs_sent_at or fw.clock())
         if not fw.needs_answered and waited < NEEDS_WAIT_S:
             return "Ongoing", None, None
-        charging, discharging = fw.ev_schedule(bpt)
+        charging, discharging = fw.ev_facing.ev_schedule(bpt)
         return "Finished", charging, discharging
 
     def dynamic_target_w(self, cycle: int, bpt: bool) -> float:

@@ -25,7 +25,8 @@ from hilbench.ocpp.station import Station
 from hilbench.pki import load as load_pki
 from hilbench.sim.charger.contract import contract_hash_data
 from hilbench.sim.charger.device_model import DeviceModel
-from hilbench.sim.charger.ev_side import ChargerSecc, PlantEvse
+from hilbench.sim.charger.ev_facing import EvFacing
+from hilbench.sim.charger.ev_side import PlantEvse
 from hilbench.sim.charger.handlers import Handlers
 from hilbench.sim.charger.meter import Meter
 from hilbench.sim.charger.power_stage import EvLimits, PowerStage
@@ -72,8 +73,9 @@ class Firmware:
         self.tx = Transactions(self.dm, self.meter, self.signer, self.faults, self._emit,
                                state_file=state / "transaction.json" if state else None, charge_point=self.evseid)
         self.tx.on_end = self._transaction_ended
-        self.tx.on_stopping = lambda: self.power_stage.step(time.monotonic(), 0.0, path_closed=False)
+        self.tx.on_stopping = self._open_power_path
         self.handlers = Handlers(self)
+        self.ev_facing = EvFacing(self)
         self.station: Station | None = None
         self.online = False
         self.boot_status: str | None = None
@@ -131,7 +133,7 @@ class Firmware:
     # ---- life cycle ----------------------------------------------------------------------------
     async def start(self) -> None:
         self._resume_check()
-        await self._start_secc()  # the EV side listens before the charger shows itself to the CSMS
+        await self.ev_facing.start_secc()  # the EV side listens before the charger shows itself to the CSMS
         self._tasks = [asyncio.create_task(self._connection_loop(), name="connection"),
                        asyncio.create_task(self._control_loop(), name="control"),
                        asyncio.create_task(self._queue_sender(), name="queue")]
@@ -239,7 +241,7 @@ class Firmware:
         self.dm.on_change(lambda var, _kind: changed.set() if var.name == "HeartbeatInterval" else None)
         while True:
             interval = self.boot_interval if self.faults.on("heartbeat-interval-ignored") else \
-                self.dm.int("OCPPCommCtrlr", "HeartbeatInterval")
+                self.dm.get_int("OCPPCommCtrlr", "HeartbeatInterval")
             changed.clear()
             try:  # a new interval applies at once, not after the old one ran out
                 await asyncio.wait_for(changed.wait(), max(1, interval))
@@ -329,115 +331,6 @@ class Firmware:
             self._trigger_hint = "Deauthorized"
         if "transactionLimit" in res and tx is not None:
             self.tx.set_limit(res["transactionLimit"])
-
-    # ---- authorization -------------------------------------------------------------------------
-    async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:
-        """A card at the charger's reader (the EIM path): Authorize, then start or stop."""
-        token = {"idToken": id_token, "type": token_type}
-        if self.tx.tx is not None and self.authorized and self.id_token and self.id_token["idToken"] == id_token:
-            self.authorized = False
-            self._trigger_hint = "StopAuthorized"
-            return "Accepted"
-        res = await self.call("Authorize", {"idToken": token})
-        status = res["idTokenInfo"]["status"]
-        if status == "Accepted":
-            self.id_token, self.authorized, self._trigger_hint = token, True, "Authorized"
-        return str(status)
-
-    def hlc_authorization(self, service: str) -> tuple[str, str]:
-        if service == "PnC":
-            if self.contract_status is None:
-                return "Ongoing", "OK"
-            return ("Finished", "OK") if self.contract_status == "Accepted" else ("Finished", "WARNING_GeneralPnCAuthorizationError")
-        return ("Finished", "OK") if self.authorized else ("Ongoing", "OK")
-
-    def authorize_contract(self, evseid: str) -> None:
-        """PnC: the EV's contract, authorized over OCPP with its certificate hash data."""
-        self.contract_status = None
-        body = self.hlc.last_authorization if self.hlc is not None else None
-        mode = (body or {}).get("PnC_AReqAuthorizationMode", {})
-
-        async def ask() -> None:
-            emaid, hashes = contract_hash_data(mode.get("ContractCertificateChain", {}))
-            token = {"idToken": emaid, "type": "eMAID"}
-            res = await self.call("Authorize", {"idToken": token, "iso15118CertificateHashData": hashes})
-            self.contract_status = res["idTokenInfo"]["status"]
-            if self.contract_status == "Accepted":
-                self.id_token, self.authorized, self._trigger_hint = token, True, "Authorized"
-        self.spawn(ask(), "Authorize (PnC)")
-
-    # ---- the EV side ---------------------------------------------------------------------------
-    async def _start_secc(self) -> None:
-        c = self.config
-
-        def make() -> ChargerSecc:
-            self.hlc = PlantEvse(evseid=self.evseid, services=("DC", "DC_BPT") if c.dc else ("AC", "AC_BPT"),
-                                 max_charge_power_w=c.max_power_w or 0.0, max_discharge_power_w=c.max_discharge_power_w or 0.0,
-                                 max_current_a=c.max_current_a or 0.0, max_voltage_v=c.max_voltage_v or 0.0,
-                                 min_voltage_v=c.min_voltage_v or 0.0, firmware=self,
-                                 pnc_trust_pem=self.hw.pnc_trust_pem)
-            self.hlc_active, self.hlc_energy, self.needs_answered, self.contract_status = True, False, False, None
-            return ChargerSecc(evse=self.hlc, faults=self.faults, hook=self._v2g_hook)
-
-        make_tls = None
-        if c.secc_tls:
-            from hilbench.v2g import tls as v2g_tls
-            from hilbench.v2g.pki import load as load_v2g
-
-            v2g_pki = load_v2g(c.v2g_pki_dir) if c.v2g_pki_dir else None
-            if v2g_pki is not None:
-                make_tls = lambda: v2g_tls.secc_session(v2g_pki)  # noqa: E731
-        host = f"{sdp.link_local_address(c.secc_interface)}%{c.secc_interface}" if c.secc_interface else c.secc_host
-        self.secc_server = await SeccServer(make, host=host, port=self.hw.secc_port or c.secc_port,
-                                            make_tls=make_tls).start()
-        self.hw.secc_port = self.secc_server.port
-        if c.secc_interface:
-            self._sdp = (await sdp.serve_sdp(c.secc_interface, self.secc_server.port, tls=make_tls is not None))[0]
-
-    def _v2g_hook(self, direction: str, name: str, message: dict[str, Any]) -> Any:
-        self.secc_messages.append((direction, name, message.get(name, message)))
-        if direction == "out" and name.endswith("ChargeLoopRes") and self.faults.on("secc-slow-chargeloop-response"):
-            return V2gDelay(message, 0.3)
-        return message
-
-    def notify_ev_charging_needs(self, needs: dict[str, Any]) -> None:
-        async def send() -> None:
-            payload: dict[str, Any] = {"evseId": 1, "chargingNeeds": needs, "timestamp": now_iso()}
-            bad = self.faults.on("schema-violation-notify-ev-charging-needs")
-            if bad:
-                payload["chargingNeeds"] = {**needs, "departureTime": 3600}
-            res = await self.call("NotifyEVChargingNeeds", payload, validate=False if bad else None)
-            self.note(f"NotifyEVChargingNeeds {res.get('status')}")
-            await asyncio.sleep(0.3 if res.get("status") in ("Accepted", "Processing") else 0.0)  # time for a profile
-            self.needs_answered = True
-        self.spawn(send(), "NotifyEVChargingNeeds")
-
-    def notify_ev_charging_schedule(self, payload: dict[str, Any]) -> None:
-        self.spawn(self.call("NotifyEVChargingSchedule", payload), "NotifyEVChargingSchedule")
-
-    def ev_schedule(self, bpt: bool) -> tuple[list[tuple[int, float]], list[tuple[int, float]] | None]:
-        """The -20 schedule from the composite in force: (duration s, W) entries for a day."""
-        c = self.config
-        tx_id = self.tx.tx.transaction_id if self.tx.tx else None
-        composite = self.profiles.composite(1, 86_400, "W", dt.datetime.now(dt.timezone.utc), tx_id, c.max_power_w or 0.0)
-        periods = composite["chargingSchedulePeriod"]
-        charging, discharging = [], []
-        for i, p in enumerate(periods):
-            end = periods[i + 1]["startPeriod"] if i + 1 < len(periods) else 86_400
-            charging.append((end - p["startPeriod"], p["limit"]))
-            discharging.append((end - p["startPeriod"], p.get("dischargeLimit", -(c.max_discharge_power_w or 0.0))))
-        return charging, discharging if bpt else None
-
-    def hlc_power_delivery(self, progress: str) -> None:
-        self.hlc_energy = progress == "Start"
-        self.note(f"PowerDelivery {progress}")
-
-    def hlc_ended(self, how: str) -> None:
-        self.hlc_active, self.hlc_energy = how == "ServiceRenegotiation", False
-        self.note(f"SessionStop {how}")
-
-    def ev_updated(self) -> None:
-        """The EV said something: the control loop picks it up at its next tick."""
 
     # ---- the control loop ----------------------------------------------------------------------
     def _resume_check(self) -> None:
@@ -529,6 +422,10 @@ class Firmware:
         self._status(ev_connected, ev.cp_state)
         self._clock_aligned()
 
+    def _open_power_path(self) -> None:
+        """Energy stops before a transaction's end reading is taken."""
+        self.power_stage.step(time.monotonic(), 0.0, path_closed=False)
+
     def _transaction_ended(self, tx: Any) -> None:
         self.profiles.end_transaction(tx.transaction_id)
         self.authorized, self.id_token, self.remote_start_id = False, None, None
@@ -549,11 +446,11 @@ class Firmware:
         unless SendDuringIdle says to send them only when idle — and as MeterValues otherwise."""
         if not self.tx.clock_aligned_due():
             return
-        measurands = self.dm.list("AlignedDataCtrlr", "Measurands")
+        measurands = self.dm.get_list("AlignedDataCtrlr", "Measurands")
         if not measurands:
             return
         if self.tx.tx is not None:
-            if not self.dm.bool("AlignedDataCtrlr", "SendDuringIdle"):
+            if not self.dm.get_bool("AlignedDataCtrlr", "SendDuringIdle"):
                 self.tx.event("Updated", "MeterValueClock", context="Sample.Clock", measurands=measurands)
         elif self.online:
             values = self.tx.fiscal_values(measurands, "Sample.Clock")
@@ -578,7 +475,7 @@ def _well_formed(text: str) -> bool:
 
 def _int(dm: DeviceModel, component: str, variable: str, default: int, **kw: Any) -> int:
     try:
-        return dm.int(component, variable, **kw)
+        return dm.get_int(component, variable, **kw)
     except (KeyError, ValueError):
         return default
 

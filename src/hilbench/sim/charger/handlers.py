@@ -54,7 +54,7 @@ class Handlers:
 
     def _size_check(self, instance: str, count: int) -> None:
         try:
-            limit = self.fw.dm.int("DeviceDataCtrlr", "ItemsPerMessage", instance=instance)
+            limit = self.fw.dm.get_int("DeviceDataCtrlr", "ItemsPerMessage", instance=instance)
         except (KeyError, ValueError):
             return
         if limit and count > limit:
@@ -78,7 +78,7 @@ class Handlers:
 
     def _send_report(self, request_id: int, data: list[Payload]) -> None:
         try:
-            per_part = self.fw.dm.int("DeviceDataCtrlr", "ItemsPerMessage", instance="GetReport") or 100
+            per_part = self.fw.dm.get_int("DeviceDataCtrlr", "ItemsPerMessage", instance="GetReport") or 100
         except (KeyError, ValueError):
             per_part = 100
         parts = [data[i:i + per_part] for i in range(0, len(data), per_part)]
@@ -101,7 +101,7 @@ class Handlers:
         fw = self.fw
         if kind == "ImmediateAndResume":
             try:
-                timeout = fw.dm.int("TxCtrlr", "ResumptionTimeout")
+                timeout = fw.dm.get_int("TxCtrlr", "ResumptionTimeout")
             except (KeyError, ValueError):
                 timeout = 0
             if timeout <= 0:
@@ -135,13 +135,13 @@ class Handlers:
         elif what == "StatusNotification":
             fw.connector_status = None  # sent afresh at the next tick
         elif what == "MeterValues":
-            values = fw.meter.sampled_values(fw.dm.list("AlignedDataCtrlr", "Measurands"), "Trigger")
+            values = fw.meter.sampled_values(fw.dm.get_list("AlignedDataCtrlr", "Measurands"), "Trigger")
             fw.spawn(fw.call("MeterValues", {"evseId": 1, "meterValue": [{"timestamp": now_iso(), "sampledValue": values}]}),
                      "MeterValues")
         elif what == "TransactionEvent":
             if fw.tx.tx is None:
                 return _status("Rejected", "NoTransaction")
-            fw.tx.event("Updated", "Trigger", context="Trigger", measurands=fw.dm.list("SampledDataCtrlr", "TxUpdatedMeasurands"))
+            fw.tx.event("Updated", "Trigger", context="Trigger", measurands=fw.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands"))
         else:
             return _status("NotImplemented")
         return _status("Accepted")

@@ -130,7 +130,7 @@ class Transactions:
     def _sign(self, values: list[dict[str, Any]], kind: str) -> None:
         """Puts an OCMF record on the import register's sampled value: B (begin), C (a reading
         while charging) and E (end) in the transaction context T; F a fiscal reading outside one."""
-        if not self.dm.bool("SampledDataCtrlr", "SignReadings"):
+        if not self.dm.get_bool("SampledDataCtrlr", "SignReadings"):
             return
         register = next((v for v in values if v.get("measurand") == "Energy.Active.Import.Register"), None)
         if register is None:
@@ -162,7 +162,7 @@ class Transactions:
                          start_export_wh=self.meter.export_wh, last_periodic=time.monotonic())
         self.tx = tx
         extra = {"idToken": id_token} if id_token else {}
-        self.event("Started", trigger, context="Transaction.Begin", measurands=self.dm.list("SampledDataCtrlr", "TxStartedMeasurands"),
+        self.event("Started", trigger, context="Transaction.Begin", measurands=self.dm.get_list("SampledDataCtrlr", "TxStartedMeasurands"),
                    extra=extra, signed="B")
         return tx
 
@@ -175,7 +175,7 @@ class Transactions:
         if self.faults.on("limit-stop-wrong-reason") and trigger in ("EnergyLimitReached", "TimeLimitReached", "SoCLimitReached"):
             reason = "Other"
         tx.charging_state = "Idle" if not self._last_conditions.ev_connected else "EVConnected"
-        measurands = self.dm.list("SampledDataCtrlr", "TxEndedMeasurands") or ["Energy.Active.Import.Register"]
+        measurands = self.dm.get_list("SampledDataCtrlr", "TxEndedMeasurands") or ["Energy.Active.Import.Register"]
         if "Energy.Active.Import.Register" not in measurands:
             measurands = ["Energy.Active.Import.Register", *measurands]
         extra = {"idToken": tx.id_token} if tx.id_token and trigger == "StopAuthorized" else {}
@@ -193,14 +193,14 @@ class Transactions:
         previous, self._last_conditions = self._last_conditions, c
         if trigger_hint:
             self._pending_trigger = trigger_hint
-        starts = self.dm.list("TxCtrlr", "TxStartPoint") or ["PowerPathClosed"]
-        stops = self.dm.list("TxCtrlr", "TxStopPoint") or ["EVConnected", "Authorized"]
+        starts = self.dm.get_list("TxCtrlr", "TxStartPoint") or ["PowerPathClosed"]
+        stops = self.dm.get_list("TxCtrlr", "TxStopPoint") or ["EVConnected", "Authorized"]
         if self.tx is None:
             if any(c.holds(p) for p in starts):
                 trigger = self._pending_trigger or _start_trigger(previous, c)
                 self._pending_trigger = None
-                self.start(trigger, id_token=id_token if c.authorized else None, remote_start_id=remote_start_id)
-                self.tx.charging_state = charging_state  # type: ignore[union-attr]
+                started = self.start(trigger, id_token=id_token if c.authorized else None, remote_start_id=remote_start_id)
+                started.charging_state = charging_state
             return
         tx = self.tx
         for point in stops:
@@ -227,16 +227,16 @@ class Transactions:
     def _periodic(self) -> None:
         tx = self.tx
         assert tx is not None
-        interval = 60 if self.faults.on("meter-values-interval-ignored") else self.dm.int("SampledDataCtrlr", "TxUpdatedInterval")
+        interval = 60 if self.faults.on("meter-values-interval-ignored") else self.dm.get_int("SampledDataCtrlr", "TxUpdatedInterval")
         now = time.monotonic()
         if interval > 0 and now - tx.last_periodic >= interval:
             tx.last_periodic = now
             self.event("Updated", "MeterValuePeriodic", context="Sample.Periodic",
-                       measurands=self.dm.list("SampledDataCtrlr", "TxUpdatedMeasurands"), signed="C")
+                       measurands=self.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands"), signed="C")
 
     def clock_aligned_due(self) -> bool:
         """Whether a clock-aligned sample is due (AlignedDataCtrlr.Interval, aligned to midnight UTC)."""
-        interval = self.dm.int("AlignedDataCtrlr", "Interval")
+        interval = self.dm.get_int("AlignedDataCtrlr", "Interval")
         if interval <= 0:
             return False
         slot = int(time.time() // interval)

@@ -1,0 +1,137 @@
+"""The virtual charger's firmware toward the driver and the EV: a card at the reader (EIM), the
+ISO 15118-20 SECC it serves (with the EV's needs and chosen schedule sent to the CSMS, Plug & Charge
+contracts authorized over OCPP, the schedule offered from the profile in force) and the EV's
+PowerDelivery and SessionStop. Held by ``Firmware`` as ``ev_facing``; the state it shares lives on the firmware."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from hilbench.ocpp.defaults import now_iso
+from hilbench.sim.charger.contract import contract_hash_data
+from hilbench.sim.charger.ev_side import ChargerSecc, PlantEvse
+from hilbench.v2g import sdp
+from hilbench.v2g.link import Delay as V2gDelay
+from hilbench.v2g.transport import SeccServer
+
+if TYPE_CHECKING:
+    from hilbench.sim.charger.firmware import Firmware
+
+
+class EvFacing:
+    """The firmware's side toward the driver and the EV; ``fw`` holds the state both sides share."""
+
+    def __init__(self, fw: Firmware) -> None:
+        self.fw = fw
+
+    # ---- authorization -------------------------------------------------------------------------
+    async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:
+        """A card at the charger's reader (the EIM path): Authorize, then start or stop."""
+        token = {"idToken": id_token, "type": token_type}
+        if self.fw.tx.tx is not None and self.fw.authorized and self.fw.id_token and self.fw.id_token["idToken"] == id_token:
+            self.fw.authorized = False
+            self.fw._trigger_hint = "StopAuthorized"
+            return "Accepted"
+        res = await self.fw.call("Authorize", {"idToken": token})
+        status = res["idTokenInfo"]["status"]
+        if status == "Accepted":
+            self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
+        return str(status)
+
+    def hlc_authorization(self, service: str) -> tuple[str, str]:
+        if service == "PnC":
+            if self.fw.contract_status is None:
+                return "Ongoing", "OK"
+            return ("Finished", "OK") if self.fw.contract_status == "Accepted" else ("Finished", "WARNING_GeneralPnCAuthorizationError")
+        return ("Finished", "OK") if self.fw.authorized else ("Ongoing", "OK")
+
+    def authorize_contract(self, evseid: str) -> None:
+        """PnC: the EV's contract, authorized over OCPP with its certificate hash data."""
+        self.fw.contract_status = None
+        body = self.fw.hlc.last_authorization if self.fw.hlc is not None else None
+        mode = (body or {}).get("PnC_AReqAuthorizationMode", {})
+
+        async def ask() -> None:
+            emaid, hashes = contract_hash_data(mode.get("ContractCertificateChain", {}))
+            token = {"idToken": emaid, "type": "eMAID"}
+            res = await self.fw.call("Authorize", {"idToken": token, "iso15118CertificateHashData": hashes})
+            self.fw.contract_status = res["idTokenInfo"]["status"]
+            if self.fw.contract_status == "Accepted":
+                self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
+        self.fw.spawn(ask(), "Authorize (PnC)")
+
+    # ---- the EV side ---------------------------------------------------------------------------
+    async def start_secc(self) -> None:
+        c = self.fw.config
+
+        def make() -> ChargerSecc:
+            self.fw.hlc = PlantEvse(evseid=self.fw.evseid, services=("DC", "DC_BPT") if c.dc else ("AC", "AC_BPT"),
+                                 max_charge_power_w=c.max_power_w or 0.0, max_discharge_power_w=c.max_discharge_power_w or 0.0,
+                                 max_current_a=c.max_current_a or 0.0, max_voltage_v=c.max_voltage_v or 0.0,
+                                 min_voltage_v=c.min_voltage_v or 0.0, firmware=self,
+                                 pnc_trust_pem=self.fw.hw.pnc_trust_pem)
+            self.fw.hlc_active, self.fw.hlc_energy, self.fw.needs_answered, self.fw.contract_status = True, False, False, None
+            return ChargerSecc(evse=self.fw.hlc, faults=self.fw.faults, hook=self._v2g_hook)
+
+        make_tls = None
+        if c.secc_tls:
+            from hilbench.v2g import tls as v2g_tls
+            from hilbench.v2g.pki import load as load_v2g
+
+            v2g_pki = load_v2g(c.v2g_pki_dir) if c.v2g_pki_dir else None
+            if v2g_pki is not None:
+                make_tls = lambda: v2g_tls.secc_session(v2g_pki)  # noqa: E731
+        host = f"{sdp.link_local_address(c.secc_interface)}%{c.secc_interface}" if c.secc_interface else c.secc_host
+        self.fw.secc_server = await SeccServer(make, host=host, port=self.fw.hw.secc_port or c.secc_port,
+                                            make_tls=make_tls).start()
+        self.fw.hw.secc_port = self.fw.secc_server.port
+        if c.secc_interface:
+            self.fw._sdp = (await sdp.serve_sdp(c.secc_interface, self.fw.secc_server.port, tls=make_tls is not None))[0]
+
+    def _v2g_hook(self, direction: str, name: str, message: dict[str, Any]) -> Any:
+        self.fw.secc_messages.append((direction, name, message.get(name, message)))
+        if direction == "out" and name.endswith("ChargeLoopRes") and self.fw.faults.on("secc-slow-chargeloop-response"):
+            return V2gDelay(message, 0.3)
+        return message
+
+    def notify_ev_charging_needs(self, needs: dict[str, Any]) -> None:
+        async def send() -> None:
+            payload: dict[str, Any] = {"evseId": 1, "chargingNeeds": needs, "timestamp": now_iso()}
+            bad = self.fw.faults.on("schema-violation-notify-ev-charging-needs")
+            if bad:
+                payload["chargingNeeds"] = {**needs, "departureTime": 3600}
+            res = await self.fw.call("NotifyEVChargingNeeds", payload, validate=False if bad else None)
+            self.fw.note(f"NotifyEVChargingNeeds {res.get('status')}")
+            await asyncio.sleep(0.3 if res.get("status") in ("Accepted", "Processing") else 0.0)  # time for a profile
+            self.fw.needs_answered = True
+        self.fw.spawn(send(), "NotifyEVChargingNeeds")
+
+    def notify_ev_charging_schedule(self, payload: dict[str, Any]) -> None:
+        self.fw.spawn(self.fw.call("NotifyEVChargingSchedule", payload), "NotifyEVChargingSchedule")
+
+    def ev_schedule(self, bpt: bool) -> tuple[list[tuple[int, float]], list[tuple[int, float]] | None]:
+        """The -20 schedule from the composite in force: (duration s, W) entries for a day."""
+        c = self.fw.config
+        tx_id = self.fw.tx.tx.transaction_id if self.fw.tx.tx else None
+        composite = self.fw.profiles.composite(1, 86_400, "W", dt.datetime.now(dt.timezone.utc), tx_id, c.max_power_w or 0.0)
+        periods = composite["chargingSchedulePeriod"]
+        charging, discharging = [], []
+        for i, p in enumerate(periods):
+            end = periods[i + 1]["startPeriod"] if i + 1 < len(periods) else 86_400
+            charging.append((end - p["startPeriod"], p["limit"]))
+            discharging.append((end - p["startPeriod"], p.get("dischargeLimit", -(c.max_discharge_power_w or 0.0))))
+        return charging, discharging if bpt else None
+
+    def hlc_power_delivery(self, progress: str) -> None:
+        self.fw.hlc_energy = progress == "Start"
+        self.fw.note(f"PowerDelivery {progress}")
+
+    def hlc_ended(self, how: str) -> None:
+        self.fw.hlc_active, self.fw.hlc_energy = how == "ServiceRenegotiation", False
+        self.fw.note(f"SessionStop {how}")
+
+    def ev_updated(self) -> None:
+        """The EV said something: the control loop picks it up at its next tick."""
+
