@@ -53,6 +53,11 @@ async def test_ocpp_library_csms_runs_a_transaction(tmp_path: Path) -> None:
         async def heartbeat(self, **_: Any) -> Any:
             return call_result.Heartbeat(current_time=now())
 
+        @on("SecurityEventNotification")
+        async def security(self, type: str, **_: Any) -> Any:  # noqa: A002 - the library passes the field by name
+            seen.append(("SecurityEventNotification", type))
+            return call_result.SecurityEventNotification()
+
         @on("TransactionEvent")
         async def tx(self, event_type: str, seq_no: int, trigger_reason: str, transaction_info: dict[str, Any], **kw: Any) -> Any:
             seen.append(("TransactionEvent", (event_type, seq_no, trigger_reason, transaction_info)))
@@ -93,7 +98,7 @@ async def test_ocpp_library_csms_runs_a_transaction(tmp_path: Path) -> None:
     assert [e[1] for e in events] == list(range(len(events)))
     assert events[0][:3] == ("Started", 0, "RemoteStart") and events[-1][0] == "Ended"
     assert any(e[3].get("charging_state") == "Charging" for e in events)
-    assert ("StatusNotification", "Occupied") in seen
+    assert ("StatusNotification", "Occupied") in seen and ("SecurityEventNotification", "StartupOfTheDevice") in seen
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ class EvFacing:
             self.fw.hlc = PlantEvse(evseid=self.fw.evseid, services=("DC", "DC_BPT") if c.dc else ("AC", "AC_BPT"),
                                  max_charge_power_w=c.max_power_w or 0.0, max_discharge_power_w=c.max_discharge_power_w or 0.0,
                                  max_current_a=c.max_current_a or 0.0, max_voltage_v=c.max_voltage_v or 0.0,
-                                 min_voltage_v=c.min_voltage_v or 0.0, firmware=self,
+                                 min_voltage_v=c.min_voltage_v or 0.0, firmware=self.fw,
                                  pnc_trust_pem=self.fw.hw.pnc_trust_pem)
             self.fw.hlc_active, self.fw.hlc_energy, self.fw.needs_answered, self.fw.contract_status = True, False, False, None
             return ChargerSecc(evse=self.fw.hlc, faults=self.fw.faults, hook=self._v2g_hook)

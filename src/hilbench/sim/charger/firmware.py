@@ -228,13 +228,15 @@ class Firmware:
             self.dm.set_actual("OCPPCommCtrlr", "HeartbeatInterval", str(self.boot_interval))
         self.connector_status = None  # report the connector afresh
         self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeat"))
+        events = list(self._security_pending)  # what happened before the charger could tell
+        self._security_pending.clear()
         if self._reset is not None:
             if not self.faults.on("no-security-event-on-reset"):
-                await self.security_event("ResetOrReboot", f"{self._reset} reset")
+                events.insert(0, ("ResetOrReboot", f"{self._reset} reset"))
         elif self.boot_reason == "PowerUp":
-            await self.security_event("StartupOfTheDevice", "power up")
-        while self._security_pending:  # what happened before the charger could tell
-            await self.security_event(*self._security_pending.pop(0))
+            events.insert(0, ("StartupOfTheDevice", "power up"))
+        for kind, info in events:  # a CSMS that refuses them must not undo the boot
+            self.spawn(self.security_event(kind, info), "SecurityEventNotification")
 
     async def _heartbeats(self) -> None:
         changed = asyncio.Event()
