@@ -117,6 +117,11 @@ class ProfileError(ConfigError):
     """An EV or EVSE profile (file or ``--set``) names an unknown key or a value out of its range."""
 
 
+class RecordError(ConfigError):
+    """A campaign record (``record.json``) or one of its trace files cannot be read or is incomplete;
+    the message names the file, the JSON path inside it and what is wrong."""
+
+
 class ProtocolError(HilbenchError):
     """A protocol rule was broken; see the Local/Remote subclasses for who broke it."""
 
