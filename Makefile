@@ -43,7 +43,12 @@ $(PEERS)/josev/.installed:
 	$(PEERS)/josev/bin/python -m pip install --quiet "iso15118==0.31.2" "aiofile>=3.8"
 	touch $@
 
-test-python: build peers
+# Headless Chromium (Debian's package) for the HTML report's browser test.
+.PHONY: chromium
+chromium:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+test-python: build peers chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: build

@@ -142,3 +142,11 @@ def test_same_record_same_bytes(tmp_path: Path) -> None:
     path = sample_record(tmp_path / "campaign")
     assert junit_xml(load_record(path)) == junit_xml(load_record(path))
     assert json.loads(path.read_text())["summary"]["fail"] == 1
+
+
+def test_a_measured_list_or_object_is_written_as_json(tmp_path: Path) -> None:
+    c, trace = boot_case(T_BASE)
+    c["measurements"][1].update(value=["Accepted", "Pending"], equals=None, outcome="pass")
+    c["measurements"].append({"name": "schedule", "value": {"periods": 2}, "unit": "", "outcome": "pass"})
+    text = junit_xml(load_record(write_record(tmp_path, [(c, trace)])))
+    assert 'boot_status = ["Accepted","Pending"]' in text and 'schedule = {"periods":2}' in text

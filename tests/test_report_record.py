@@ -272,7 +272,7 @@ def test_sample_record_loads_typed(record_path: Path) -> None:
     fail = r.cases[2]
     assert fail.series[0].t_ns.dtype == np.int64 and fail.series[0].values.dtype == np.float64
     assert fail.trace is not None and fail.trace.path == record_path.parent / "trace" / "HB_Q_05_CS.jsonl"
-    assert fail.end_ns == fail.t0_ns + 30 * S
+    assert fail.t0_ns == T_BASE + 40 * S and fail.duration_s == 30.0
     assert r.cases[0].measurements[1].equals == "Accepted"
     skipped = r.cases[5]
     assert skipped.started_at is None and skipped.t0_ns is None and skipped.trace is None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 
-from hilbench.report.record import Measurement, Scalar
+from hilbench.report.record import Measurement, Value
 
 
-def number(value: Scalar) -> str:
+def number(value: Value) -> str:
     """A value as a person reads it: up to 6 significant digits, no exponent for everyday sizes."""
     if value is None:
         return "—"
@@ -15,6 +16,8 @@ def number(value: Scalar) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
+    if not isinstance(value, (int, float)):  # a list or an object a case measured
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     if isinstance(value, int):
         return str(value)
     if not math.isfinite(value):

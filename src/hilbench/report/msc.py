@@ -65,13 +65,15 @@ class Row:
 
 
 def window(case: Case, n: int = WINDOW) -> list[Row]:
-    """The last ``n`` rows of the case's trace before its end, oldest first, repeats folded."""
+    """The last ``n`` rows of the case's trace, oldest first, repeats folded. The trace file holds the
+    case's lines only, so its end is the case's end (also for the notes the runner writes after the
+    case's clock stopped)."""
     if case.trace is None:
         return []
     raw: list[Row] = []  # newest first, as read
     run: list[TraceLine] = []
     check_at = n
-    for scanned, line in enumerate(lines_backwards(case.trace, until_ns=case.end_ns), 1):
+    for scanned, line in enumerate(lines_backwards(case.trace), 1):
         if line.channel == "instrument":
             run.append(line)
         else:
@@ -132,7 +134,7 @@ def sequence_chart(case: Case, n: int = WINDOW) -> str | None:
     height = TOP + len(rows) * ROW + 16
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="msc" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label={quoteattr(f"message sequence chart of {case.id}: the last {len(rows)} messages")}>']
+           f'aria-label={quoteattr(f"message sequence chart of {case.id}: the last {len(rows)} rows of its trace")}>']
     for c in range(cols):
         x = _x(c)
         out.append(f'<rect x="{x - 70}" y="6" width="140" height="24" rx="4" fill="#eef2f7" stroke="#8896a8"/>')

@@ -15,6 +15,7 @@ never collide.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,15 @@ def case_plot(case: Case) -> str | None:
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return _drop_unused_ids(svg[svg.index("<svg"):])
+
+
+def _drop_unused_ids(svg: str) -> str:
+    """Without the ids nothing refers to (matplotlib numbers its groups ``figure_1``, ``axes_1``, ...
+    in every figure, so two plots in one page would repeat them); the referenced ones are hashed
+    with the figure's salt and stay."""
+    used = set(re.findall(r"#([A-Za-z_][\w.-]*)", svg))
+    return re.sub(r'\sid="([^"]*)"', lambda m: m.group(0) if m.group(1) in used else "", svg)
 
 
 def _panel(ax: Any, series: list[Series], unit: str, t0: int) -> None:

@@ -31,21 +31,22 @@ DUT_KINDS = ("virtual", "external")
 #: How many problems one error message lists before it says how many more there are.
 MAX_LISTED = 12
 
-Scalar = str | int | float | bool | None
+#: A measurement's value: a number mostly; a status string, a flag, or any JSON a case measured.
+Value = Any
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Measurement:
     name: str
-    value: Scalar
+    value: Value
     unit: str
     low: float | None
     high: float | None
     marginal_low: float | None
     marginal_high: float | None
     outcome: str  #: pass | marginal | fail | unset
-    equals: Scalar = None  #: an exact expected value (a status, a string) instead of limits
+    equals: Value = None  #: an exact expected value (a status, a string) instead of limits
 
     @property
     def has_limits(self) -> bool:
@@ -85,10 +86,6 @@ class Case:
     series: tuple[Series, ...]
     trace: TraceRef | None
     tags: tuple[str, ...] = ()
-
-    @property
-    def end_ns(self) -> int | None:
-        return None if self.t0_ns is None else self.t0_ns + round(self.duration_s * 1e9)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +359,7 @@ class _Checker:
         d = self.obj(raw, where)
         if d is None:
             return None
-        value = self.get(d, "value", where, _is_scalar, "a number, string or boolean", None, optional=True)
+        value = d.get("value")
         return Measurement(
             name=self.text(d, "name", where), value=value,
             unit=self.text(d, "unit", where, optional=True) or "",
@@ -370,7 +367,7 @@ class _Checker:
             marginal_low=self.number(d, "marginal_low", where, optional=True),
             marginal_high=self.number(d, "marginal_high", where, optional=True),
             outcome=self.one_of(d, "outcome", where, OUTCOMES),
-            equals=self.get(d, "equals", where, _is_scalar, "a number, string or boolean", None, optional=True),
+            equals=d.get("equals"),
         )
 
     def series(self, raw: Any, where: str) -> Series | None:
@@ -432,10 +429,6 @@ def _is_int(v: Any) -> bool:
 
 def _is_count(v: Any) -> bool:
     return _is_int(v) and v >= 0
-
-
-def _is_scalar(v: Any) -> bool:
-    return isinstance(v, (str, int, float, bool))
 
 
 def _kind(v: Any) -> str:

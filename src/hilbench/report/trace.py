@@ -32,17 +32,15 @@ class TraceLine:
     text: str
 
 
-def lines_backwards(ref: TraceRef, until_ns: int | None = None) -> Iterator[TraceLine]:
-    """The trace's lines from the last to the first, skipping those after ``until_ns``."""
+def lines_backwards(ref: TraceRef) -> Iterator[TraceLine]:
+    """The trace's lines from the last to the first."""
     try:
         f = ref.path.open("rb")
     except OSError as e:
         raise RecordError(f"{ref.path}: cannot read the trace file of the record: {e.strerror or e}") from None
     with f:
         for offset, raw in _raw_lines_backwards(f):
-            line = _parse(ref.path, offset, raw)
-            if until_ns is None or line.t_ns <= until_ns:
-                yield line
+            yield _parse(ref.path, offset, raw)
 
 
 def _raw_lines_backwards(f: Any) -> Iterator[tuple[int, bytes]]:
