@@ -45,7 +45,7 @@ LEFT, COL, TOP, ROW = 104, 240, 52, 22
 FONT = "font-family=\"sans-serif\" font-size=\"11\""
 COLOURS = {"ocpp": "#1f5fa8", "v2g": "#2e7d32", "instrument": "#6d4c41", "note": "#555555", "bad": "#c62828"}
 #: Pixels per character of the 11 px sans-serif labels (to shorten labels that would not fit).
-CHAR_PX = 6.1
+CHAR_PX = 5.6
 
 
 @dataclass(frozen=True, slots=True)

@@ -232,8 +232,8 @@ class _Checker:
         top = self.obj(raw, "$")
         if top is None:
             return None
-        hb = self.obj(top.get("hilbench"), "$.hilbench") if "hilbench" in top else self._missing("$.hilbench")
-        rig = self.obj(top.get("rig"), "$.rig") if "rig" in top else self._missing("$.rig")
+        hb = self.section(top, "hilbench")
+        rig = self.section(top, "rig")
         summary = self.summary(top)
         cases = self.cases(top)
         instruments: list[Instrument] = []
@@ -264,9 +264,12 @@ class _Checker:
         self.summary_agrees(summary, cases)
         return record
 
-    def _missing(self, where: str) -> dict[str, Any] | None:
-        self.bad(where, "missing")
-        return None
+    def section(self, top: dict[str, Any], key: str) -> dict[str, Any] | None:
+        """A required object at the top level, or None after saying why it is not usable."""
+        if key not in top:
+            self.bad(f"$.{key}", "missing")
+            return None
+        return self.obj(top[key], f"$.{key}")
 
     def instrument(self, raw: Any, where: str) -> Instrument | None:
         d = self.obj(raw, where)
@@ -276,7 +279,7 @@ class _Checker:
                           self.text(d, "address", where), self.text(d, "identity", where, optional=True))
 
     def dut(self, top: dict[str, Any]) -> Dut:
-        d = self.obj(top["dut"], "$.dut") if "dut" in top else self._missing("$.dut")
+        d = self.section(top, "dut")
         if d is None:
             return Dut("external", "", None, None, ())
         is_obj = lambda x: isinstance(x, dict)  # noqa: E731
@@ -333,22 +336,22 @@ class _Checker:
             self.problems[first_problem:] = [f"{p} (case {case_id})" for p in self.problems[first_problem:]]
         return case
 
-    def _case(self, d: dict[str, Any], where_id: str, case_id: str) -> Case:
-        t0 = self.get(d, "t0_ns", where_id, _is_int, "an integer", None, optional=True)
-        duration = self.number(d, "duration_s", where_id)
+    def _case(self, d: dict[str, Any], where: str, case_id: str) -> Case:
+        t0 = self.get(d, "t0_ns", where, _is_int, "an integer", None, optional=True)
+        duration = self.number(d, "duration_s", where)
         if duration < 0:
-            self.bad(f"{where_id}.duration_s", f"must not be negative ({duration:g})")
-        measurements = self.items(d, "measurements", where_id, self.measurement)
-        series = self.items(d, "series", where_id, self.series)
+            self.bad(f"{where}.duration_s", f"must not be negative ({duration:g})")
+        measurements = self.items(d, "measurements", where, self.measurement)
+        series = self.items(d, "series", where, self.series)
         return Case(
-            id=case_id, title=self.text(d, "title", where_id), block=self.text(d, "block", where_id),
-            use_cases=self.texts(d, "use_cases", where_id), requirements=self.texts(d, "requirements", where_id),
-            roles=self.texts(d, "roles", where_id, optional=True),
-            verdict=self.one_of(d, "verdict", where_id, VERDICTS),
-            reason=self.text(d, "reason", where_id, optional=True),
-            started_at=self.when(d, "started_at", where_id, optional=True), t0_ns=t0, duration_s=duration,
+            id=case_id, title=self.text(d, "title", where), block=self.text(d, "block", where),
+            use_cases=self.texts(d, "use_cases", where), requirements=self.texts(d, "requirements", where),
+            roles=self.texts(d, "roles", where, optional=True),
+            verdict=self.one_of(d, "verdict", where, VERDICTS),
+            reason=self.text(d, "reason", where, optional=True),
+            started_at=self.when(d, "started_at", where, optional=True), t0_ns=t0, duration_s=duration,
             measurements=tuple(measurements), series=tuple(series),
-            trace=self.trace(d, where_id), tags=self.texts(d, "tags", where_id, optional=True),
+            trace=self.trace(d, where), tags=self.texts(d, "tags", where, optional=True),
         )
 
     def items(self, d: dict[str, Any], key: str, where: str, one: Callable[[Any, str], T | None]) -> list[T]:
