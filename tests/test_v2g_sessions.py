@@ -10,6 +10,7 @@ import pytest
 from hilbench.v2g.ev_model import BatteryEv
 from hilbench.v2g.events import SessionEnded
 from hilbench.v2g.evcc import Evcc
+from hilbench.v2g.evse_model import EvseModel
 from hilbench.v2g.link import Delay, Raw
 from hilbench.v2g.secc import Secc
 from tests.v2g_loopback import run
@@ -243,3 +244,15 @@ def test_pause_and_resume_with_the_same_session_id() -> None:
     run(third, Secc(evse=evse))
     assert third.ended is not None and third.ended.reason == ("asked to join session 0123456789ABCDEF, the SECC answered "
                                                               "OK_NewSessionEstablished")
+
+
+@pytest.mark.parametrize(("namespaces", "services", "expected"), [
+    (("urn:iso:std:iso:15118:-20:DC", "urn:iso:std:iso:15118:-20:AC"), ("AC", "DC", "AC_BPT", "DC_BPT"), "DC_BPT"),
+    (("urn:iso:std:iso:15118:-20:AC",), ("AC", "AC_BPT"), "AC_BPT"),
+    (("urn:iso:std:iso:15118:-20:DC",), ("DC",), "DC"),
+])
+def test_auto_takes_the_best_service_offered(namespaces: tuple[str, ...], services: tuple[str, ...], expected: str) -> None:
+    """An EV that does both offers both namespaces and takes the best service of the one chosen."""
+    evcc, secc = Evcc("auto", "dynamic", ev=BatteryEv(loop_cycles=2)), Secc(evse=EvseModel(services=services), namespaces=namespaces)
+    run(evcc, secc)
+    assert evcc.ended == SessionEnded(True, "SessionStop OK") and evcc.service is not None and evcc.service.name == expected

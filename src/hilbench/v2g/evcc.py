@@ -21,6 +21,9 @@ from hilbench.v2g.timing import Exchange, Limits
 from hilbench.v2g.values import header, number, rational
 
 EVCCID = "WMIV1234567890ABCDEX"
+AUTO = "auto"
+#: "auto": the services the EV takes, best first, in the namespace the SECC chose.
+PREFERRED = {"urn:iso:std:iso:15118:-20:DC": ("DC_BPT", "DC"), "urn:iso:std:iso:15118:-20:AC": ("AC_BPT", "AC")}
 #: How often the EV repeats a request the SECC answers with EVSEProcessing = Ongoing (PreCharge and
 #: WeldingDetection, which have no Ongoing timer of their own here), and for how long it accepts
 #: Ongoing in the other phases (V2G_EVCC_Ongoing_Timeout).
@@ -41,11 +44,13 @@ class Evcc(Engine):
         instead of terminating it; ``resume_session_id`` joins a paused one. With a ``contract``
         the EV authorizes by Plug & Charge where the SECC offers it, else by EIM."""
         super().__init__(hook=hook, limits=limits)
-        if service not in SERVICES:
-            raise ValueError(f"service {service!r} is not one of {', '.join(SERVICES)}")
+        if service not in SERVICES and service != AUTO:
+            raise ValueError(f"service {service!r} is not one of {', '.join(SERVICES)} or {AUTO}")
         if control not in CONTROL_MODES:
             raise ValueError(f"control {control!r} is not scheduled or dynamic")
-        self.service = SERVICES[service]
+        #: With "auto" the EV offers both namespaces and takes the best service the SECC offers
+        #: (bidirectional first): what an EV that does DC and AC does.
+        self.service = SERVICES[service] if service != AUTO else None
         self.control = control
         self.ev = ev or BatteryEv()
         self.evccid = evccid
@@ -73,6 +78,8 @@ class Evcc(Engine):
         self._next: tuple[int, Callable[[int], None]] | None = None
         self._stop_asked = False
         self._ongoing_since_ns: int | None = None
+        self._offered_namespaces: list[str] = []
+        self.namespace = self.service.namespace if self.service is not None else ""
 
     def stop_charging(self) -> None:
         """The EV ends its charge loop at the next cycle (PowerDelivery Stop, then SessionStop)."""
@@ -89,11 +96,11 @@ class Evcc(Engine):
 
     # -- start and requests ----------------------------------------------------------------------
     def start(self, now_ns: int) -> None:
-        assert self.service is not None
-        ns = self.service.namespace
+        namespaces = [self.service.namespace] if self.service is not None else list(PREFERRED)
         self.request("supportedAppProtocolReq", {"AppProtocol": [
-            {"ProtocolNamespace": ns, "VersionNumberMajor": 1, "VersionNumberMinor": 0, "SchemaID": 1, "Priority": 1}]},
-            now_ns)
+            {"ProtocolNamespace": ns, "VersionNumberMajor": 1, "VersionNumberMinor": 0, "SchemaID": i + 1, "Priority": i + 1}
+            for i, ns in enumerate(namespaces)]}, now_ns)
+        self._offered_namespaces = namespaces
 
     def request(self, name: str, body: dict[str, Any], now_ns: int, signature: dict[str, Any] | None = None) -> None:
         if not name.startswith("supportedAppProtocol"):
@@ -151,6 +158,9 @@ class Evcc(Engine):
         handler(body, now_ns)
 
     def _supportedappprotocolres(self, body: dict[str, Any], now: int) -> None:
+        schema = body.get("SchemaID")
+        if isinstance(schema, int) and 1 <= schema <= len(self._offered_namespaces):
+            self.namespace = self._offered_namespaces[schema - 1]
         if self.resume_session_id:
             self.session_id = self.resume_session_id  # the header of SessionSetupReq names the paused session
         self.request("SessionSetupReq", {"EVCCID": self.evccid}, now)
@@ -197,7 +207,12 @@ class Evcc(Engine):
 
     def _servicediscoveryres(self, body: dict[str, Any], now: int) -> None:
         offered = [s["ServiceID"] for s in body["EnergyTransferServiceList"]["Service"]]
-        assert self.service is not None
+        if self.service is None:  # auto: the best one offered in the negotiated namespace
+            choice = next((SERVICES[n] for n in PREFERRED.get(self.namespace, ()) if SERVICES[n].service_id in offered), None)
+            if choice is None:
+                self._end(False, f"the SECC offers no service of {self.namespace} (offers {offered})")
+                return
+            self.service = choice
         if self.service.service_id not in offered:
             self._end(False, f"the SECC does not offer {self.service.name} (offers {offered})")
             return
