@@ -242,8 +242,9 @@ class DeviceModel:
         found = self._by_ident.get((key, variable["name"].lower(), (variable.get("instance") or "").lower() or None))
         return (None, found) if found is not None else ("UnknownVariable", None)
 
-    def get(self, data: dict[str, Any]) -> dict[str, Any]:
-        """One GetVariableResult for one GetVariableData."""
+    def get(self, data: dict[str, Any], *, writeonly_readable: bool = False) -> dict[str, Any]:
+        """One GetVariableResult for one GetVariableData (``writeonly_readable``: the fault of a
+        charger that reads back what must stay secret)."""
         kind = data.get("attributeType", "Actual")
         # the result names the attribute type even where the request left it out (B06.FR.11)
         out: dict[str, Any] = {"component": data["component"], "variable": data["variable"], "attributeType": kind}
@@ -252,15 +253,17 @@ class DeviceModel:
             return out | {"attributeStatus": status}
         if kind not in var.attributes:
             return out | {"attributeStatus": "NotSupportedAttributeType"}
-        if var.mutability == "WriteOnly":
+        if var.mutability == "WriteOnly" and not writeonly_readable:
             return out | {"attributeStatus": "Rejected",
                           "attributeStatusInfo": {"reasonCode": "WriteOnly", "additionalInfo": "write-only variable"}}
         value = var.attributes[kind]
         return out | {"attributeStatus": "Accepted", "attributeValue": value if value is not None else ""}  # B06.FR.13
 
-    def set(self, data: dict[str, Any], *, readonly_accepted: bool = False, unknown_accepted: bool = False) -> dict[str, Any]:
-        """One SetVariableResult for one SetVariableData. ``readonly_accepted`` and
-        ``unknown_accepted`` are the faults of a charger that says yes where it must refuse."""
+    def set(self, data: dict[str, Any], *, readonly_accepted: bool = False, unknown_accepted: bool = False,
+            unchecked: bool = False) -> dict[str, Any]:
+        """One SetVariableResult for one SetVariableData. ``readonly_accepted``, ``unknown_accepted``
+        and ``unchecked`` (limits not checked) are the faults of a charger that says yes where it
+        must refuse."""
         kind = data.get("attributeType", "Actual")
         out: dict[str, Any] = {"component": data["component"], "variable": data["variable"], "attributeType": kind}  # B05.FR.12
         status, var = self._lookup(data["component"], data["variable"])
@@ -274,7 +277,7 @@ class DeviceModel:
                 return out | {"attributeStatus": "Accepted"}
             return out | {"attributeStatus": "Rejected",
                           "attributeStatusInfo": {"reasonCode": "ReadOnly", "additionalInfo": "read-only variable"}}
-        why = var.check(value)
+        why = None if unchecked else var.check(value)
         if why is not None:
             code = "ValueTooLow" if "below the minimum" in why else "ValueTooHigh" if "above the maximum" in why \
                 else "InvalidValue"

@@ -73,7 +73,8 @@ class EvFacing:
                                  min_voltage_v=c.min_voltage_v or 0.0, firmware=self.fw,
                                  pnc_trust_pem=self.fw.hw.pnc_trust_pem)
             self.fw.hlc_active, self.fw.hlc_energy, self.fw.needs_answered, self.fw.contract_status = True, False, False, None
-            return ChargerSecc(evse=self.fw.hlc, faults=self.fw.faults, hook=self._v2g_hook)
+            namespace = "urn:iso:std:iso:15118:-20:DC" if c.dc else "urn:iso:std:iso:15118:-20:AC"
+            return ChargerSecc(evse=self.fw.hlc, faults=self.fw.faults, hook=self._v2g_hook, namespaces=(namespace,))
 
         make_tls = None
         if c.secc_tls:

@@ -29,6 +29,13 @@ CATALOGUE: tuple[Fault, ...] = (
           "sends TransactionEvent while its BootNotification is Pending"),
     Fault("boot-retry-too-early", "provisioning", "retries a Rejected BootNotification after 1 s instead of the interval"),
     Fault("reset-on-idle-interrupts", "provisioning", "Reset OnIdle reboots at once, ending a running transaction"),
+    Fault("status-notification-missing-after-boot", "provisioning", "sends no StatusNotification for its connector after boot"),
+    Fault("getvariables-unknown-accepted", "provisioning", "answers Accepted (an empty value) to GetVariables of an unknown variable"),
+    Fault("custom-report-ignores-filter", "provisioning", "GetReport sends the full inventory whatever it was asked for"),
+    Fault("boot-reason-wrong-after-reset", "provisioning", "boots with reason PowerUp after a Reset (RemoteReset expected)"),
+    Fault("writeonly-variable-readable", "provisioning", "answers GetVariables of a WriteOnly variable (the password) with its value"),
+    Fault("out-of-range-variable-accepted", "provisioning", "accepts SetVariables values outside the variable's limits"),
+    Fault("settings-lost-on-reboot", "provisioning", "forgets every variable set by the CSMS when it reboots"),
     Fault("callerror-missing-for-malformed-call", "rpc", "ignores a malformed CALL instead of answering CALLERROR"),
     Fault("schema-violation-notify-ev-charging-needs", "rpc",
           "sends NotifyEVChargingNeeds with departureTime as a number (a schema violation)"),
@@ -40,6 +47,11 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("no-resume-after-reboot", "transactions", "forgets a running transaction across a reboot (neither TxResumed nor Ended)"),
     Fault("ignores-max-energy", "transactions", "does not stop a transaction at its maxEnergy limit"),
     Fault("limit-stop-wrong-reason", "transactions", "ends a limited transaction with stoppedReason Other"),
+    Fault("unplug-stop-reason-wrong", "transactions", "ends a transaction the EV unplugged with stoppedReason Local"),
+    Fault("remote-stop-ignored", "transactions", "answers RequestStopTransaction Accepted and goes on charging"),
+    Fault("remote-start-id-missing", "transactions", "leaves the remoteStartId out of a remotely started transaction"),
+    Fault("transaction-status-wrong", "transactions", "GetTransactionStatus says a running transaction is not ongoing"),
+    Fault("invalid-token-keeps-charging", "transactions", "keeps charging after the CSMS answers a TransactionEvent with an invalid idToken"),
     # power stage and smart charging
     Fault("ignores-discharge-limit", "power", "discharges at the setpoint even beyond the profile's dischargeLimit"),
     Fault("setpoint-sign-inverted", "power", "charges where the setpoint says discharge, and the reverse"),
@@ -51,6 +63,9 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("meter-drift-export-2pct", "meter", "the export register counts 2 % more than flowed"),
     Fault("export-counted-as-import", "meter", "the meter adds exported energy to the import register"),
     Fault("meter-values-interval-ignored", "meter", "samples meter values every 60 s whatever TxUpdatedInterval says"),
+    Fault("measurands-config-ignored", "meter", "samples only the import register whatever TxUpdatedMeasurands says"),
+    Fault("aligned-data-ignored", "meter", "sends no clock-aligned meter values whatever AlignedDataCtrlr.Interval says"),
+    Fault("energy-unit-wrong", "meter", "reports the energy registers in Wh but labels them kWh"),
     Fault("ocmf-bad-signature-end", "meter", "the transaction end's signed meter value has a broken signature"),
     Fault("ocmf-reading-not-monotonic", "meter", "the signed end reading is lower than the begin reading"),
     # ISO 15118-20 side
@@ -59,6 +74,8 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("charging-needs-altered", "iso15118", "reports the EV's maximum energy request 10 % low in NotifyEVChargingNeeds"),
     # security
     Fault("no-security-event-on-reset", "security", "sends no SecurityEventNotification (ResetOrReboot) after a reset"),
+    Fault("no-security-event-on-reconfiguration", "security",
+          "sends no SecurityEventNotification when a security parameter is changed"),
 )
 BY_NAME = {f.name: f for f in CATALOGUE}
 

@@ -54,8 +54,10 @@ class Firmware:
         self.boot_reason = boot_reason
         state = c.state_dir
         self.evseid = f"DE*HIL*E{''.join(ch for ch in c.station_id if ch.isalnum())[-4:].upper():0>4}"
-        self.dm = DeviceModel.load(c.variant, state_file=state / "device_model.json" if state else None,
-                                   overrides=self._runtime_values())
+        dm_state = state / "device_model.json" if state else None
+        if dm_state is not None and self.faults.on("settings-lost-on-reboot"):
+            dm_state.unlink(missing_ok=True)
+        self.dm = DeviceModel.load(c.variant, state_file=dm_state, overrides=self._runtime_values())
         self.dm.apply_pending()
         self.meter = Meter(self.plant, dc=c.dc, faults=self.faults, state_file=state / "meter.json" if state else None)
         self.signer = OcmfSigner(state / "meter_key.pem" if state else None, c.ocmf_curve,
@@ -208,7 +210,8 @@ class Firmware:
 
     async def _boot(self) -> None:
         c = self.config
-        payload = {"reason": self.boot_reason, "chargingStation": {
+        reason = "PowerUp" if self.faults.on("boot-reason-wrong-after-reset") else self.boot_reason
+        payload = {"reason": reason, "chargingStation": {
             "model": f"VirtualCharger-{c.variant.upper()}", "vendorName": "hilbench", "serialNumber": f"{c.station_id}-SN",
             "firmwareVersion": "hilbench-vc-1"}}
         while True:
@@ -273,7 +276,7 @@ class Firmware:
             await self.call("SecurityEventNotification", {"type": kind, "timestamp": now_iso(), "techInfo": info[:255]})
 
     def _security_change(self, var: Any, _kind: str) -> None:
-        if var.component == "SecurityCtrlr" and self.online:
+        if var.component == "SecurityCtrlr" and self.online and not self.faults.on("no-security-event-on-reconfiguration"):
             self.spawn(self.security_event("ReconfigurationOfSecurityParameters", f"{var.component}.{var.name} changed"),
                        "SecurityEventNotification")
 
@@ -327,6 +330,7 @@ class Firmware:
         info = res.get("idTokenInfo")
         tx = self.tx.tx
         if info is not None and info.get("status") != "Accepted" and tx is not None \
+                and not self.faults.on("invalid-token-keeps-charging") \
                 and tx.transaction_id == sent["transactionInfo"]["transactionId"]:
             self.note(f"idToken {info.get('status')}: deauthorized")
             self.authorized = False
@@ -439,7 +443,9 @@ class Firmware:
         status = "Unavailable" if not self.available else "Faulted" if cp_state in ("E", "F") else \
             "Occupied" if ev_connected else "Available"
         if status != self.connector_status and self.online and self.boot_status == "Accepted":
-            self.connector_status = status
+            first, self.connector_status = self.connector_status is None, status
+            if first and self.faults.on("status-notification-missing-after-boot"):
+                return
             self.spawn(self.call("StatusNotification", {"timestamp": now_iso(), "connectorStatus": status,
                                                         "evseId": 1, "connectorId": 1}), "StatusNotification")
 

@@ -43,13 +43,20 @@ class Handlers:
     # ---- device model --------------------------------------------------------------------------
     def _getVariables(self, _a: str, req: Payload) -> Payload:  # noqa: N802
         self._size_check("GetVariables", len(req["getVariableData"]))
-        return {"getVariableResult": [self.fw.dm.get(d) for d in req["getVariableData"]]}
+        results = [self.fw.dm.get(d, writeonly_readable=self.fw.faults.on("writeonly-variable-readable"))
+                   for d in req["getVariableData"]]
+        if self.fw.faults.on("getvariables-unknown-accepted"):
+            for r in results:
+                if r["attributeStatus"] in ("UnknownComponent", "UnknownVariable"):
+                    r["attributeStatus"], r["attributeValue"] = "Accepted", ""
+        return {"getVariableResult": results}
 
     def _setVariables(self, _a: str, req: Payload) -> Payload:  # noqa: N802
         self._size_check("SetVariables", len(req["setVariableData"]))
         f = self.fw.faults
         return {"setVariableResult": [self.fw.dm.set(d, readonly_accepted=f.on("readonly-variable-accepted"),
-                                                     unknown_accepted=f.on("unknown-component-accepted"))
+                                                     unknown_accepted=f.on("unknown-component-accepted"),
+                                                     unchecked=f.on("out-of-range-variable-accepted"))
                                       for d in req["setVariableData"]]}
 
     def _size_check(self, instance: str, count: int) -> None:
@@ -70,7 +77,10 @@ class Handlers:
         return _status("Accepted")
 
     def _getReport(self, _a: str, req: Payload) -> Payload:  # noqa: N802
-        data = self.fw.dm.report(req.get("componentVariable"), req.get("componentCriteria"))
+        if self.fw.faults.on("custom-report-ignores-filter"):
+            data = self.fw.dm.base_report("FullInventory") or []
+        else:
+            data = self.fw.dm.report(req.get("componentVariable"), req.get("componentCriteria"))
         if not data:
             return _status("EmptyResultSet")
         self._send_report(req["requestId"], data)
@@ -186,6 +196,8 @@ class Handlers:
         tx = self.fw.tx.tx
         if tx is None or tx.transaction_id != req["transactionId"]:
             return _status("Rejected", "TxNotFound")
+        if self.fw.faults.on("remote-stop-ignored"):
+            return _status("Accepted")
         self.fw.tx.stop("RemoteStop")
         self.fw.authorized = False
         return _status("Accepted")
@@ -197,7 +209,8 @@ class Handlers:
                      for i in fw.queue.items)
         out: Payload = {"messagesInQueue": queued}
         if tid is not None:
-            out["ongoingIndicator"] = fw.tx.tx is not None and fw.tx.tx.transaction_id == tid
+            out["ongoingIndicator"] = fw.tx.tx is not None and fw.tx.tx.transaction_id == tid \
+                and not fw.faults.on("transaction-status-wrong")
         return out
 
     # ---- smart charging ------------------------------------------------------------------------

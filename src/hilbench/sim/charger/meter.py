@@ -83,8 +83,11 @@ class Meter:
         out = []
         for m in measurands:
             for value, phase in self._values(m):
+                unit = UNITS[m.split(".")[0]]
+                if unit == "Wh" and self.faults.on("energy-unit-wrong"):
+                    unit = "kWh"
                 entry: dict[str, Any] = {"value": round(value, 3), "measurand": m, "context": context, "location": "Outlet",
-                                         "unitOfMeasure": {"unit": UNITS[m.split(".")[0]]}}
+                                         "unitOfMeasure": {"unit": unit}}
                 if phase:
                     entry["phase"] = phase
                 out.append(entry)

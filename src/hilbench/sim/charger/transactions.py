@@ -114,7 +114,7 @@ class Transactions:
             payload["transactionInfo"]["operationMode"] = tx.operation_mode
         if event_type == "Started":
             payload["evse"] = {"id": self.evse_id, "connectorId": 1}
-            if tx.remote_start_id is not None:
+            if tx.remote_start_id is not None and not self.faults.on("remote-start-id-missing"):
                 payload["transactionInfo"]["remoteStartId"] = tx.remote_start_id
         if context is not None and measurands:
             values = self.meter.sampled_values(measurands, context)
@@ -172,6 +172,8 @@ class Transactions:
             return
         self.on_stopping()
         reason = stopped_reason or STOPPED.get(trigger, "Other")
+        if trigger == "EVCommunicationLost" and self.faults.on("unplug-stop-reason-wrong"):
+            reason = "Local"
         if self.faults.on("limit-stop-wrong-reason") and trigger in ("EnergyLimitReached", "TimeLimitReached", "SoCLimitReached"):
             reason = "Other"
         tx.charging_state = "Idle" if not self._last_conditions.ev_connected else "EVConnected"
@@ -231,13 +233,14 @@ class Transactions:
         now = time.monotonic()
         if interval > 0 and now - tx.last_periodic >= interval:
             tx.last_periodic = now
-            self.event("Updated", "MeterValuePeriodic", context="Sample.Periodic",
-                       measurands=self.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands"), signed="C")
+            measurands = ["Energy.Active.Import.Register"] if self.faults.on("measurands-config-ignored") \
+                else self.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands")
+            self.event("Updated", "MeterValuePeriodic", context="Sample.Periodic", measurands=measurands, signed="C")
 
     def clock_aligned_due(self) -> bool:
         """Whether a clock-aligned sample is due (AlignedDataCtrlr.Interval, aligned to midnight UTC)."""
         interval = self.dm.get_int("AlignedDataCtrlr", "Interval")
-        if interval <= 0:
+        if interval <= 0 or self.faults.on("aligned-data-ignored"):
             return False
         slot = int(time.time() // interval)
         due = self._last_clock is not None and slot != self._last_clock
