@@ -224,14 +224,18 @@ def sim_instruments(
         sims.stop()
 
 
-def _register_charger_commands() -> None:
+def _register_commands() -> None:
+    from hilbench.runner.cli import cases_command, report_command, run_command
     from hilbench.sim.charger.cli import charger_command, faults_command
 
     sim_app.command("charger")(charger_command)
     sim_app.command("faults")(faults_command)
+    app.command("run")(run_command)
+    app.command("cases")(cases_command)
+    app.command("report")(report_command)
 
 
-_register_charger_commands()
+_register_commands()
 
 
 @sim_app.command("stations")

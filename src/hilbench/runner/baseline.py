@@ -1,0 +1,121 @@
+"""The known state a campaign starts from and returns to between cases: the grid simulator at
+nominal voltage and frequency (it powers the charger), the battery emulator holding the pack
+voltage, the EV emulator unplugged; no transaction and no charging profile left on the DUT; the DUT
+connected. And the virtual charger as the device under test, on the rig's plant."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hilbench.rig import Rig
+
+if TYPE_CHECKING:
+    from hilbench.runner.campaign import Campaign
+
+GRID_V, GRID_HZ = 230.0, 50.0
+#: The pack the battery emulator holds: the bench EV's model at half charge reports the same.
+PACK_V = 370.0
+PACK_A = 100.0
+#: How long a call of the bench's own clean-up may take before it is given up (the DUT may still
+#: owe the answer to a case's call).
+CALL_S = 5.0
+
+
+def identities(rig: Rig) -> dict[str, str]:
+    return {name: str(driver.identify()) for name, driver in rig.instruments.items()}
+
+
+def power_up(rig: Rig) -> None:
+    """The rig's baseline: supply on, battery held, EV unplugged."""
+    roles = {i.role for i in rig.config.instruments.values()}
+    if "grid_simulator" in roles:
+        rig.grid_simulator.set_voltage(GRID_V)
+        rig.grid_simulator.set_frequency(GRID_HZ)
+        rig.grid_simulator.output(True)
+    if "dc_supply" in roles:
+        rig.dc_supply.set_voltage(PACK_V)
+        rig.dc_supply.set_current_limits(source_a=PACK_A, sink_a=PACK_A)
+        rig.dc_supply.output(True)
+    if "ev_emulator" in roles:
+        unplug(rig)
+
+
+def unplug(rig: Rig) -> None:
+    emulator = rig.ev_emulator
+    emulator.set_contactor(False)
+    emulator.set_cp_state("A")
+
+
+async def start_virtual(campaign: Campaign) -> Any:
+    """The virtual charger of the rig's [dut] table, its faults added, on the rig's plant (or on a
+    plant of its own with grid and battery present when the rig has no simulated instruments)."""
+    from hilbench.sim.charger.charger import VirtualCharger
+    from hilbench.sim.charger.config import ChargerConfig
+    from hilbench.sim.plant import Plant
+
+    dut = campaign.config.dut
+    assert dut is not None and campaign.csms is not None
+    table = dict(dut.virtual or {})
+    table["fault"] = sorted(set(table.get("fault", [])) | set(campaign.faults))
+    table.setdefault("state_dir", str(campaign.out_dir / "dut-state"))
+    config = ChargerConfig.from_table(table, where=f"{campaign.config.path.name}: dut", csms_url=campaign.csms.url)
+    rig = campaign.rig
+    if rig is not None and rig.sim is not None:
+        plant = rig.sim.plant
+    else:
+        plant = Plant()
+        plant.dc.output_on, plant.dc.voltage_v = True, PACK_V
+        plant.dc.sink_current_a = plant.dc.source_current_a = PACK_A
+    charger = VirtualCharger(config, plant)
+    await charger.start()
+    return charger
+
+
+async def known_state(campaign: Campaign) -> None:
+    if campaign.rig is not None:  # first the supply: a DUT without power cannot be brought back
+        await asyncio.to_thread(power_up, campaign.rig)
+    link = campaign.dut_link() or await campaign.wait_for_dut(30.0)
+    open_tx = _open_transactions(campaign)
+    for tid in open_tx:
+        try:
+            await asyncio.wait_for(link.call("RequestStopTransaction", {"transactionId": tid}), CALL_S)
+        except Exception:  # noqa: BLE001 - it may have ended meanwhile
+            pass
+    if campaign.rig is not None and "ev_emulator" in campaign.config.roles:
+        await asyncio.to_thread(unplug, campaign.rig)
+    link = campaign.dut_link() or await campaign.wait_for_dut(30.0)
+    try:
+        await asyncio.wait_for(link.call("ClearChargingProfile", {}), CALL_S)
+    except Exception:  # noqa: BLE001 - a DUT without profiles may refuse; nothing to clear then
+        pass
+    for _ in range(50):  # the Ended events of what was stopped
+        if not _open_transactions(campaign):
+            break
+        await asyncio.sleep(0.1)
+
+
+def _open_transactions(campaign: Campaign) -> list[str]:
+    """Transactions the DUT started (over every connection the CSMS saw) and has not ended."""
+    assert campaign.csms is not None
+    states: dict[str, bool] = {}
+    links = [campaign.csms.stations.get(campaign.station_id)] + [link for link, _ in campaign._case_marks]  # noqa: SLF001
+    for link in links:
+        if link is None:
+            continue
+        for ev in link.received:
+            if ev.action == "TransactionEvent":
+                tid = ev.payload["transactionInfo"]["transactionId"]
+                states[tid] = ev.payload["eventType"] != "Ended" and states.get(tid, True)
+    return [tid for tid, running in states.items() if running]
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=Path(__file__).resolve().parent)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None

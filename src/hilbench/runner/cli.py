@@ -1,0 +1,134 @@
+"""``hilbench run`` (a campaign on a rig), ``hilbench cases`` (the library) and ``hilbench report``
+(the writers again, from a record)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hilbench import cli_args
+from hilbench.cli_args import EXIT_FAILED, EXIT_USAGE
+
+console = Console()
+VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "inconclusive": "yellow", "skipped": "dim"}
+
+
+def run_command(
+    rig: Annotated[Path, typer.Option(help="rig file (rigs/sim.toml) or a shipped rig's name (sim)")],
+    out: Annotated[Path, typer.Option(help="folder for record.json, junit.xml, report.html and trace/")],
+    block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated (A,B,E,J,RPC)")] = None,
+    k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this (or matches a * pattern)")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
+    fault: Annotated[Optional[list[str]], typer.Option(help="a named fault of the virtual charger (repeat)")] = None,
+    connect_timeout: Annotated[float, typer.Option(min=1.0, help="s to wait for an external DUT to connect")] = 60.0,
+    verbose: Annotated[bool, typer.Option(help="log what the bench and the virtual charger do")] = False,
+) -> None:
+    """Runs the selected cases against the rig's device under test; exit 0 when none ended fail,
+    error or inconclusive (skipped cases do not fail a run), 1 when one did, 2 for a usage error."""
+    from hilbench.cases.model import library
+    from hilbench.rig_file import load_rig
+    from hilbench.runner.campaign import Campaign
+    from hilbench.runner.select import select
+    from hilbench.sim.charger.faults import Faults
+
+    import logging
+
+    cli_args.output_dir("--out", out)
+    # The campaign's findings are in the record; the logs of the bench (and of the virtual charger,
+    # which runs in this process) only with --verbose.
+    logging.basicConfig(level=logging.INFO if verbose else logging.CRITICAL,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = load_rig(rig)
+    Faults(fault or ())  # unknown names are a usage error before anything starts
+    cases = select(library(), blocks=[b.strip() for b in block.split(",") if b.strip()] if block else None,
+                   pattern=k, tags=tag)
+    counts = {v: 0 for v in VERDICT_STYLE}
+    t0 = time.monotonic()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("starting", total=len(cases), counts="")
+
+        def progress(event: str, data: dict[str, Any]) -> None:
+            if event == "case":
+                bar.update(task, description=f"{data['id']}")
+            elif event == "verdict":
+                counts[data["verdict"]] += 1
+                line = " ".join(f"[{VERDICT_STYLE[v]}]{v} {n}[/]" for v, n in counts.items() if n)
+                bar.update(task, advance=1, counts=line)
+                if data["verdict"] in ("fail", "error", "inconclusive"):
+                    bar.console.print(f"[{VERDICT_STYLE[data['verdict']]}]{data['verdict']:>12}[/] {data['id']}: "
+                                      f"{data['reason']}", highlight=False, soft_wrap=True)
+
+        campaign = Campaign(config, cases, out, faults=tuple(fault or ()), connect_timeout_s=connect_timeout,
+                            progress=progress)
+        try:
+            record: dict[str, Any] = asyncio.run(campaign.run())
+        except KeyboardInterrupt:
+            partial: dict[str, Any] | None = getattr(campaign, "record", None)
+            console.print("[yellow]interrupted[/]: every output is off; the record holds the cases that ran")
+            if partial is None:
+                raise typer.Exit(130) from None
+            record = partial
+    paths = _write_reports(out)
+    summary = record["summary"]
+    console.print(" ".join(f"[{VERDICT_STYLE[v]}]{v}: {summary[v]}[/]" for v in VERDICT_STYLE)
+                  + f"  ({time.monotonic() - t0:.1f} s)", highlight=False)
+    if record.get("aborted"):
+        console.print(f"[red]campaign stopped[/]: {record['aborted']}", highlight=False, soft_wrap=True)
+    for name, path in paths.items():
+        console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+    bad = summary["fail"] + summary["error"] + summary["inconclusive"]
+    raise typer.Exit(EXIT_FAILED if bad or record.get("aborted") else 0)
+
+
+def _write_reports(out: Path) -> dict[str, Path]:
+    paths = {"record": out / "record.json"}
+    try:
+        from hilbench.report import write_reports
+    except ImportError:  # the writers are optional at this stage of the package
+        return paths
+    return paths | write_reports(out / "record.json", out)
+
+
+def cases_command(
+    as_json: Annotated[bool, typer.Option("--json", help="a JSON list of {id, title, block, use_cases, requirements, roles}")] = False,
+    coverage: Annotated[bool, typer.Option(help="per block, the use cases and requirements the library covers")] = False,
+) -> None:
+    """Lists the test-case library."""
+    from hilbench.cases.model import library
+
+    cases = library()
+    if coverage:
+        from hilbench.cases.coverage import coverage_lines
+
+        for line in coverage_lines(cases):
+            console.print(line, highlight=False, soft_wrap=True)
+        return
+    if as_json:
+        print(json.dumps([{k: v for k, v in c.summary().items() if k in ("id", "title", "block", "use_cases",
+                                                                          "requirements", "roles")}
+                          for c in cases.values()], indent=1))
+        return
+    for c in cases.values():
+        console.print(f"{c.id:<22} {c.block:<4} {', '.join(c.use_cases):<10} {c.title}", highlight=False, soft_wrap=True)
+
+
+def report_command(record: Annotated[Path, typer.Argument(help="a campaign's record.json")],
+                   out: Annotated[Path, typer.Option(help="folder for junit.xml and report.html")]) -> None:
+    """Writes JUnit XML and the HTML report again from a record alone."""
+    cli_args.output_dir("--out", out)
+    from hilbench.report import write_reports
+
+    for name, path in write_reports(record, out).items():
+        console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+    raise typer.Exit(0)
+
+
+__all__ = ["EXIT_USAGE", "cases_command", "report_command", "run_command"]
