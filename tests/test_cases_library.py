@@ -38,9 +38,20 @@ def _run(tmp_path: Path, ids: list[str], faults: tuple[str, ...] = ()) -> dict[s
 
 
 def test_the_library_passes_against_the_clean_charger(tmp_path: Path) -> None:
-    results = _run(tmp_path, list(CASES))
-    bad = {i: (r["verdict"], r["reason"]) for i, r in results.items() if r["verdict"] != "pass"}
+    """``hilbench run --rig rigs/sim.toml --block A,B,E,J,RPC``: every case passes, exit 0, the record,
+    JUnit XML and the HTML report written."""
+    import json
+    import subprocess
+
+    from tests.procs import HILBENCH
+
+    p = subprocess.run([*HILBENCH, "run", "--rig", "sim", "--block", "A,B,E,J,RPC", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=600)
+    record = json.loads((tmp_path / "record.json").read_text())
+    bad = {c["id"]: (c["verdict"], c["reason"]) for c in record["cases"] if c["verdict"] != "pass"}
     assert not bad, bad
+    assert p.returncode == 0 and len(record["cases"]) == len(CASES), p.stdout[-2000:]
+    assert (tmp_path / "junit.xml").exists() and (tmp_path / "report.html").exists()
 
 
 @pytest.mark.parametrize("fault", FAULTS)
