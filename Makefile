@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 FUZZ_SECONDS ?= 60
 RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/target/*' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/py/Cargo.toml
 
-.PHONY: build peers demo test test-rust test-python bench fuzz lint clean
+.PHONY: build peers demo test test-rust test-python bench fuzz lint clean mutate
 
 build: $(VENV)/.built
 
@@ -50,6 +50,11 @@ chromium:
 
 test-python: build peers chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The full mutation kill matrix (not part of `make test`, which runs a subset): every case of the
+# library against the virtual charger once clean and once per named fault.
+mutate: build
+	$(VENV)/bin/hilbench mutate --rig sim --out out/mutation
 
 bench: build
 	cargo bench -p hilbench-core --bench integrate --bench ocmf --bench v2g

@@ -225,7 +225,7 @@ def sim_instruments(
 
 
 def _register_commands() -> None:
-    from hilbench.runner.cli import cases_command, report_command, run_command
+    from hilbench.runner.cli import cases_command, mutate_command, report_command, run_command
     from hilbench.sim.charger.cli import charger_command, faults_command
 
     sim_app.command("charger")(charger_command)
@@ -233,6 +233,7 @@ def _register_commands() -> None:
     app.command("run")(run_command)
     app.command("cases")(cases_command)
     app.command("report")(report_command)
+    app.command("mutate")(mutate_command)
 
 
 _register_commands()

@@ -132,3 +132,41 @@ def report_command(record: Annotated[Path, typer.Argument(help="a campaign's rec
 
 
 __all__ = ["EXIT_USAGE", "cases_command", "report_command", "run_command"]
+
+
+def mutate_command(
+    rig: Annotated[Path, typer.Option(help="rig file whose DUT is the virtual charger (sim)")],
+    out: Annotated[Path, typer.Option(help="folder for mutation.json, mutation.html and every run's files")],
+    block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated")] = None,
+    k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this")] = None,
+    fault: Annotated[Optional[list[str]], typer.Option(help="only these faults (repeat; default: every fault)")] = None,
+) -> None:
+    """The mutation kill matrix: the selected cases once clean and once per named fault of the
+    virtual charger; exit 0 when the clean run all passes, every fault is failed by a case and every
+    case fails a fault."""
+    from hilbench.cases.model import library
+    from hilbench.rig_file import load_rig
+    from hilbench.runner.mutate import matrix
+    from hilbench.runner.select import select
+    from hilbench.sim.charger.faults import CATALOGUE, Faults
+
+    cli_args.output_dir("--out", out)
+    config = load_rig(rig)
+    if config.dut is None or config.dut.kind != "virtual":
+        raise cli_args.bad("--rig", "mutation needs the virtual charger as the rig's DUT ([dut] kind = \"virtual\")")
+    Faults(fault or ())
+    select(library(), blocks=[b.strip() for b in block.split(",")] if block else None, pattern=k)  # usage errors now
+    selection = (["--block", block] if block else []) + (["-k", k] if k else [])
+    faults = list(fault) if fault else [f.name for f in CATALOGUE]
+
+    def progress(name: str, verdicts: dict[str, str]) -> None:
+        failed = [i for i, v in verdicts.items() if v == "fail"]
+        console.print(f"{name:<44} {len(failed)} failed: {', '.join(failed)}", highlight=False, soft_wrap=True)
+
+    report = asyncio.run(matrix(str(rig), out, selection, faults, progress))
+    console.print(f"clean all pass: {report['clean']['all_pass']}; faults no case fails: {report['unkilled_faults'] or 'none'}; "
+                  f"cases that fail no fault: {report['cases_killing_nothing'] or 'none'}; {report['wall_s']} s",
+                  highlight=False, soft_wrap=True)
+    console.print(f"matrix: {out / 'mutation.json'}, {out / 'mutation.html'}", highlight=False, soft_wrap=True)
+    ok = report["clean"]["all_pass"] and not report["unkilled_faults"] and not report["cases_killing_nothing"]
+    raise typer.Exit(0 if ok else EXIT_FAILED)
