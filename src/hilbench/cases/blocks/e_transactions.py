@@ -292,3 +292,22 @@ async def unplugged_while_charging(ctx: CaseContext) -> None:
     await asyncio.sleep(0.5)
     reading = await ctx.io(ctx.power_analyzer.read)
     ctx.measure["power_after_unplug"] = sum(r.power_w for name, r in reading.items() if name != "1")
+
+
+@case("HB_E_16_SOC_CS", "SoC limit: the transaction ends when the EV reports maxSoC (SoCLimitReached)",
+      use_cases=["E16"], requirements=["E16.FR.01", "E16.FR.11"], roles=["csms", "ev", "ev_emulator"],
+      measurements=[Measurement("ended_trigger", equals="SoCLimitReached"),
+                    Measurement("stopped_reason", equals="SOCLimitReached")],
+      kills=["limit-stop-wrong-reason"])
+async def soc_limit(ctx: CaseContext) -> None:
+    """The CSMS sets maxSoC at the EV's present state of charge (the bench EV reports 50 %): the DUT
+    ends the transaction as soon as the EV's loop reports it (ISO 15118-20 DisplayParameters)."""
+    def answer(_a: str, req: dict[str, Any]) -> dict[str, Any]:
+        return {"transactionLimit": {"maxSoC": 50}} if req["eventType"] == "Started" else {}
+    ctx.csms.answer("TransactionEvent", answer)
+    await ctx.io(ctx.ev.plug_in)
+    await remote_start(ctx, "HB-E16S", 1603)
+    await ctx.ev.start("auto", "dynamic", soc=0.5)
+    ended = await ctx.csms.expect_event("Ended", timeout=15)
+    ctx.measure["ended_trigger"] = ended["triggerReason"]
+    ctx.measure["stopped_reason"] = ended["transactionInfo"].get("stoppedReason")
