@@ -116,6 +116,11 @@ class CsmsView:
         if link is not None:
             link.handlers[action] = handler
 
+    def alter_outgoing(self, change: Callable[[str], str]) -> None:
+        """Every frame the bench CSMS sends passes ``change`` (raw text in, raw text out) for the
+        rest of the case: to send what the bench's own stack would refuse to."""
+        self.campaign.recorder.alter_out = change
+
     async def get_variable(self, component: str, variable: str, **kw: Any) -> str | None:
         res = await self.call("GetVariables", {"getVariableData": [_cv(component, variable, **kw)]})
         r = res["getVariableResult"][0]
@@ -134,7 +139,8 @@ class CsmsView:
         return list(res["setVariableResult"])
 
     async def restore(self) -> None:
-        """After the case: the answers and the variables as they were."""
+        """After the case: the answers, the outgoing frames and the variables as they were."""
+        self.campaign.recorder.alter_out = None
         csms = self.campaign.csms
         for action, handler in self._answers.items():
             if csms is not None:

@@ -27,6 +27,8 @@ class Recorder:
         self.rows: list[Row] = []
         self._case_start = 0
         self._log_seen = 0
+        #: A case's change to the bench CSMS's outgoing frames (raw text in, raw text out), if any.
+        self.alter_out: Any = None
 
     def add(self, channel: str, direction: str, peer: str, text: str) -> None:
         self.rows.append((time.monotonic_ns(), channel, direction, peer, text))
@@ -38,6 +40,8 @@ class Recorder:
         """A bench CSMS session hook that records every frame and lets it through unchanged (a case
         may chain its own hook after it)."""
         def hook(direction: str, text: str) -> str:
+            if direction == "out" and self.alter_out is not None:
+                text = self.alter_out(text)
             self.rows.append((time.monotonic_ns(), "ocpp", "rx" if direction == "in" else "tx", peer, text))
             return text
         return hook

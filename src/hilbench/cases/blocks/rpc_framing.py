@@ -100,3 +100,38 @@ async def answered_in_time(ctx: CaseContext) -> None:
             break
         slowest = max(slowest, time.monotonic() - t0)
     ctx.measure["slowest_answer_s"] = round(slowest, 3)
+
+
+@case("HB_RPC_05_CS", "A CALLRESULT the DUT cannot take is answered with CALLRESULTERROR (OCPP 2.1)",
+      use_cases=["RPC"], requirements=["OCPP-J 4.2.4"],
+      measurements=[Measurement("callresulterror", equals=True), Measurement("still_answering", equals=True)],
+      kills=["no-callresulterror"])
+async def callresulterror(ctx: CaseContext) -> None:
+    """The bench asks for a Heartbeat (TriggerMessage) and answers it with a CALLRESULT whose
+    currentTime is not a date-time; the DUT must send a CALLRESULTERROR with that message id and
+    go on answering calls."""
+    import json
+
+    sent: dict[str, str] = {}
+
+    def break_heartbeat_result(text: str) -> str:
+        frame = json.loads(text)
+        if frame[0] == 3 and isinstance(frame[2], dict) and "currentTime" in frame[2] and "status" not in frame[2]:
+            sent["id"] = frame[1]
+            return json.dumps([3, frame[1], {"currentTime": "not a time"}])
+        return text
+
+    ctx.csms.alter_outgoing(break_heartbeat_result)
+    await ctx.csms.call("TriggerMessage", {"requestedMessage": "Heartbeat"})
+    await ctx.csms.expect("Heartbeat", 5)
+    deadline = time.monotonic() + 3
+    answer = None
+    while answer is None and time.monotonic() < deadline:
+        for row in ctx.campaign.recorder.rows:
+            if row[1] == "ocpp" and row[2] == "rx" and row[4].startswith("[5,") and sent.get("id", "?") in row[4]:
+                answer = row[4]
+        await asyncio.sleep(0.05)
+    ctx.measure["callresulterror"] = answer is not None
+    res = await ctx.csms.call("GetVariables", {"getVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
+    ctx.measure["still_answering"] = res["getVariableResult"][0]["attributeStatus"] == "Accepted"

@@ -40,6 +40,7 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("schema-violation-notify-ev-charging-needs", "rpc",
           "sends NotifyEVChargingNeeds with departureTime as a number (a schema violation)"),
     Fault("answers-call-after-timeout", "rpc", "answers GetVariables only after the CSMS's call timeout (35 s)"),
+    Fault("no-callresulterror", "rpc", "sends no CALLRESULTERROR for a CALLRESULT it cannot take (OCPP 2.1)"),
     # transactions
     Fault("seqno-gap-after-reconnect", "transactions", "skips one seqNo after the connection comes back"),
     Fault("drops-ended-while-offline", "transactions", "loses a TransactionEvent Ended that happened while offline"),

@@ -285,6 +285,8 @@ class Firmware:
         if direction == "out" and self.faults.on("answers-call-after-timeout") and text.startswith("[3,") \
                 and '"getVariableResult"' in text:
             return Delay(text, 35.0)
+        if direction == "out" and self.faults.on("no-callresulterror") and text.startswith("[5,"):
+            return None
         if direction == "in" and self.faults.on("callerror-missing-for-malformed-call") and text.startswith("[2") \
                 and not _well_formed(text):
             return None  # a malformed or schema-breaking CALL goes unanswered
