@@ -88,8 +88,10 @@ class CsmsView:
         """Every CALL/SEND of ``action`` the DUT sent since the case started, across reconnects."""
         return [ev.payload for ev in self.campaign.received_since_case() if action is None or ev.action == action]
 
-    async def expect(self, action: str, timeout: float = 10.0, where: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
-        """The next ``action`` (one not yet taken by an earlier ``expect``) matching ``where``."""
+    async def expect(self, action: str, timeout: float = 10.0, where: Callable[[dict[str, Any]], bool] | None = None,
+                     *, required: bool = True) -> Any:
+        """The next ``action`` (one not yet taken by an earlier ``expect``) matching ``where``; when
+        none comes in ``timeout``: a fail, or None when not ``required`` (the case judges it)."""
         deadline = time.monotonic() + timeout
         while True:
             events = self.campaign.received_since_case()
@@ -99,12 +101,15 @@ class CsmsView:
                     self._seen = i + 1
                     return ev.payload
             if time.monotonic() > deadline:
+                if not required:
+                    return None
                 raise CaseFailed(f"no {action} from the DUT within {timeout:g} s")
             await asyncio.sleep(0.02)
 
-    async def expect_event(self, event_type: str, trigger: str | None = None, timeout: float = 10.0) -> dict[str, Any]:
+    async def expect_event(self, event_type: str, trigger: str | None = None, timeout: float = 10.0, *,
+                           required: bool = True) -> Any:
         return await self.expect("TransactionEvent", timeout, lambda p: p["eventType"] == event_type
-                                 and (trigger is None or p["triggerReason"] == trigger))
+                                 and (trigger is None or p["triggerReason"] == trigger), required=required)
 
     def answer(self, action: str, handler: Any) -> None:
         """The CSMS answers ``action`` with ``handler(action, payload)`` for the rest of the case."""

@@ -50,8 +50,9 @@ async def matrix(rig: str, out: Path, selection: list[str], faults: list[str],
             progress(fault or "clean", verdicts)
             return fault, verdicts
 
-    results = dict(await asyncio.gather(*(one(f) for f in [None, *faults])))
-    clean = results.pop(None)
+    runs = dict(await asyncio.gather(*(one(f) for f in [None, *faults])))
+    clean = runs.pop(None)
+    results = {f: v for f, v in runs.items() if f is not None}
     cases = list(clean)
     killed = {f: [i for i, v in verdicts.items() if v == "fail"] for f, verdicts in results.items()}
     errors = {f: [i for i, v in verdicts.items() if v == "error"] for f, verdicts in results.items()}

@@ -8,6 +8,7 @@ import asyncio
 import time
 from typing import Any
 
+from hilbench.cases.blocks.e_transactions import resumed
 from hilbench.cases.model import Measurement, case
 from hilbench.ocpp.defaults import now_iso
 from hilbench.runner.context import CaseContext
@@ -42,11 +43,7 @@ async def cold_boot(ctx: CaseContext) -> None:
     await _reset(ctx)
     await ctx.csms.reconnected(60)
     await ctx.csms.expect("BootNotification", 30)
-    status = None
-    try:
-        status = await ctx.csms.expect("StatusNotification", 6)
-    except Exception:  # noqa: BLE001 - judged as the measurement below
-        pass
+    status = await ctx.csms.expect("StatusNotification", 6, required=False)
     ctx.measure["status_notifications"] = status is not None and "connectorStatus" in status
 
 
@@ -271,11 +268,7 @@ async def reset_and_resume(ctx: CaseContext) -> None:
     ctx.measure["reset_status"] = res["status"]
     await ctx.csms.reconnected(60)
     await ctx.csms.expect("BootNotification", 30)
-    try:
-        ev = await ctx.csms.expect_event("Updated", "TxResumed", timeout=8)
-        ctx.measure["resumed"] = ev["transactionInfo"]["transactionId"] == tid
-    except Exception:  # noqa: BLE001 - judged by the measurement
-        ctx.measure["resumed"] = False
+    ctx.measure["resumed"] = await resumed(ctx, tid)
 
 
 @case("HB_B_05_PERSIST_CS", "A value set by the CSMS survives a reboot",
