@@ -52,9 +52,12 @@ test-python: build peers chromium
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The full mutation kill matrix (not part of `make test`, which runs a subset): every case of the
-# library against the virtual charger once clean and once per named fault.
+# library against the virtual charger once clean and once per named fault; the TLS cases and their
+# faults on the security-profile-3 rig.
 mutate: build
 	$(VENV)/bin/hilbench mutate --rig sim --out out/mutation
+	$(VENV)/bin/hilbench mutate --rig sim-sp3 --tag tls --out out/mutation-tls \
+	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if 'tls' in c.tags for f in c.kills})))")
 
 bench: build
 	cargo bench -p hilbench-core --bench integrate --bench ocmf --bench v2g

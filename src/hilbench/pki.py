@@ -76,11 +76,12 @@ def _load(pair: CertPair) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
     return cert, key
 
 
-def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Name,
+def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey, issuer: x509.Name,
            issuer_key: ec.EllipticCurvePrivateKey, *, ca: bool, days: int, not_before: dt.datetime,
            eku: x509.ObjectIdentifier | None = None, san: list[x509.GeneralName] | None = None,
            hash_algorithm: hashes.SHA256 | hashes.SHA512 | None = None) -> x509.Certificate:
-    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+    public = key if isinstance(key, ec.EllipticCurvePublicKey) else key.public_key()
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public)
          .serial_number(x509.random_serial_number()).not_valid_before(not_before)
          .not_valid_after(not_before + dt.timedelta(days=days))
          .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
@@ -88,7 +89,7 @@ def _issue(subject: x509.Name, key: ec.EllipticCurvePrivateKey, issuer: x509.Nam
                                       content_commitment=False, key_encipherment=False,
                                       data_encipherment=False, key_agreement=not ca,
                                       encipher_only=False, decipher_only=False), critical=True)
-         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False))
     if issuer != subject:  # RFC 5280 §4.2.1.1; strict path validation (the PnC contract check) requires it
         b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     if eku is not None:
@@ -146,3 +147,53 @@ def load(directory: Path | str) -> TestPki:
         if not p.exists():
             raise PkiError(f"{p} is missing; generate the test PKI with `hilbench pki DIR`")
     return pki
+
+
+def issue_csms(pki: TestPki, directory: Path | str, name: str, *, expired: bool = False,
+               ca: CertPair | None = None, days: int = 365) -> CertPair:
+    """A twin of the PKI's CSMS certificate (same subject and names, a new key) in ``directory``
+    as ``<name>.pem`` / ``.key``: one that ended yesterday, or one from another CA ``ca`` —
+    what a charging station must refuse to connect to."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    pair = CertPair(directory / f"{name}.pem", directory / f"{name}.key")
+    real, _ = _load(pki.csms)
+    ca_cert, ca_key = _load(ca or pki.ca)
+    now = dt.datetime.now(dt.timezone.utc)
+    not_before = now - dt.timedelta(days=days + 1) if expired else now - dt.timedelta(minutes=5)
+    key = ec.generate_private_key(ec.SECP256R1())
+    try:
+        san = list(real.extensions.get_extension_for_class(x509.SubjectAlternativeName).value)
+    except x509.ExtensionNotFound:
+        san = []
+    _write(pair, _issue(real.subject, key, ca_cert.subject, ca_key, ca=False, days=days, not_before=not_before,
+                        eku=ExtendedKeyUsageOID.SERVER_AUTH, san=san or None), key)
+    return pair
+
+
+def other_ca(directory: Path | str, name: str = "another CA") -> CertPair:
+    """A CA nobody trusts (for negative tests), in ``directory``."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    pair = CertPair(directory / "other-ca.pem", directory / "other-ca.key")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    _write(pair, _issue(_name(name), key, _name(name), key, ca=True, days=365, not_before=now), key)
+    return pair
+
+
+def sign_csr(pki: TestPki, csr_pem: bytes, *, days: int = 365, ca: CertPair | None = None) -> bytes:
+    """The CA's certificate for a certificate signing request (a charging station's client
+    certificate: its subject and key as requested, clientAuth), in PEM; ``ca`` another issuer
+    than the PKI's CA (for negative tests)."""
+    csr = x509.load_pem_x509_csr(csr_pem)
+    if not csr.is_signature_valid:
+        raise PkiError("the CSR's signature does not verify")
+    ca_cert, ca_key = _load(ca or pki.ca)
+    key = csr.public_key()
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise PkiError(f"the CSR's key is {type(key).__name__}; the test PKI issues EC keys only")
+    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    cert = _issue(csr.subject, key, ca_cert.subject, ca_key, ca=False, days=days, not_before=now,
+                  eku=ExtendedKeyUsageOID.CLIENT_AUTH)
+    return cert.public_bytes(serialization.Encoding.PEM)

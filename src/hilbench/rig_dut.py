@@ -27,6 +27,8 @@ class CsmsConfig:
     security_profile: int = 0
     pki_dir: Path | None = None
     heartbeat_interval: int = 300
+    #: ``pki_dir = "auto"``: the campaign makes a fresh test PKI for the CSMS and the virtual charger.
+    pki_auto: bool = False
 
     def url(self, station_id: str | None = None) -> str:
         scheme = "wss" if self.security_profile >= 2 else "ws"
@@ -79,10 +81,13 @@ def parse_csms(table: Mapping[str, Any], where: str) -> CsmsConfig:
     if profile >= 2 and pki is None:
         raise fail("pki_dir", f"missing: security profile {profile} needs the PKI folder (hilbench pki)")
     interval = _get(table, "heartbeat_interval", int, fail, 300)
+    if pki == "auto":
+        return CsmsConfig(host, port, path.rstrip("/") or "", profile, None, interval, pki_auto=True)
     return CsmsConfig(host, port, path.rstrip("/") or "", profile, Path(pki) if pki else None, interval)
 
 
-def parse_dut(table: Mapping[str, Any], where: str) -> DutConfig:
+def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = None) -> DutConfig:
+    """``csms``: a virtual charger without a ``pki_dir`` of its own uses the CSMS's PKI."""
     def fail(key: str, why: str) -> RigError:
         return RigError(f"{where}: dut.{key}: {why}")
 
@@ -101,8 +106,11 @@ def parse_dut(table: Mapping[str, Any], where: str) -> DutConfig:
     if kind == "virtual":
         from hilbench.sim.charger.config import ChargerConfig
 
+        checked = dict(table)
+        if "pki_dir" not in checked and csms is not None and (csms.pki_dir or csms.pki_auto):
+            checked["pki_dir"] = str(csms.pki_dir or "auto")  # the campaign passes the real folder
         try:
-            ChargerConfig.from_table(dict(table), where=f"{where}: dut")
+            ChargerConfig.from_table(checked, where=f"{where}: dut")
         except ConfigError as e:
             raise RigError(str(e)) from None
         return DutConfig("virtual", station_id, profile, _get(table, "password", str, fail, None), virtual=dict(table))

@@ -106,7 +106,7 @@ def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigCon
         if key not in ("rig", "limits", "instruments", "csms", "dut"):
             raise fail(key, "unknown table (known: rig, limits, instruments, csms, dut)")
     csms = parse_csms(_table(data, "csms", fail), where)
-    dut = parse_dut(_table(data, "dut", fail), where) if "dut" in data else None
+    dut = parse_dut(_table(data, "dut", fail), where, csms) if "dut" in data else None
     rig = _table(data, "rig", fail)
     for key in rig:
         if key not in RIG_KEYS:

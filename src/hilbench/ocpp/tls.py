@@ -25,6 +25,10 @@ OCPP_TLS12_CIPHERS = ":".join([
 ])
 
 _VERSIONS = {"1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
+#: OpenSSL's flag to skip the validity dates in verification (not exposed by ``ssl``).
+X509_V_FLAG_NO_CHECK_TIME = 0x200000
+#: Only for negative tests: a server that offers what no charger may accept.
+_OLD_VERSIONS = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1}
 
 
 class _LoggingSSLObject(ssl.SSLObject):
@@ -58,9 +62,19 @@ def _context(protocol: int, profile: int, min_version: str, tls12_ciphers: str) 
 
 
 def server_context(profile: int, cert: Path, key: Path, ca: Path | None = None, *,
-                   min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS) -> ssl.SSLContext:
-    """Server context for SP2 (server auth) or SP3 (client certificate required, from ``ca``)."""
-    ctx = _context(ssl.PROTOCOL_TLS_SERVER, profile, min_version, tls12_ciphers)
+                   min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS,
+                   max_version: str | None = None) -> ssl.SSLContext:
+    """Server context for SP2 (server auth) or SP3 (client certificate required, from ``ca``).
+    ``max_version`` "1.0" or "1.1" makes a server that offers only what OCPP forbids (a test of
+    the charger's refusal)."""
+    if max_version in _OLD_VERSIONS:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ctx.maximum_version = _OLD_VERSIONS[max_version]
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    else:
+        ctx = _context(ssl.PROTOCOL_TLS_SERVER, profile, min_version, tls12_ciphers)
+        if max_version is not None:
+            ctx.maximum_version = _min_version(max_version)
     try:
         ctx.load_cert_chain(cert, key)
     except (OSError, ssl.SSLError) as e:
@@ -75,10 +89,25 @@ def server_context(profile: int, cert: Path, key: Path, ca: Path | None = None, 
 
 
 def client_context(profile: int, ca: Path, cert: Path | None = None, key: Path | None = None, *,
-                   min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS) -> ssl.SSLContext:
-    """Station-side context: verifies the CSMS against ``ca``; SP3 presents ``cert``."""
-    ctx = _context(ssl.PROTOCOL_TLS_CLIENT, profile, min_version, tls12_ciphers)
+                   min_version: str = "1.2", tls12_ciphers: str = OCPP_TLS12_CIPHERS,
+                   max_version: str | None = None, verify: bool = True, check_time: bool = True) -> ssl.SSLContext:
+    """Station-side context: verifies the CSMS against ``ca``; SP3 presents ``cert``.
+    ``min_version`` "1.0"/"1.1", ``max_version``, ``verify=False`` and ``check_time=False`` exist
+    for the virtual charger's faults (a station that accepts what it must refuse)."""
+    if min_version in _OLD_VERSIONS:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.minimum_version = _OLD_VERSIONS[min_version]
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+    else:
+        ctx = _context(ssl.PROTOCOL_TLS_CLIENT, profile, min_version, tls12_ciphers)
+    if max_version is not None:
+        ctx.maximum_version = _min_version(max_version)
     ctx.load_verify_locations(cafile=ca)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    if not check_time:
+        ctx.verify_flags |= X509_V_FLAG_NO_CHECK_TIME  # type: ignore[assignment]
     if profile == 3:
         if cert is None or key is None:
             raise ConfigError("security profile 3 needs the station's client certificate and key")

@@ -61,6 +61,8 @@ async def start_virtual(campaign: Campaign) -> Any:
     table = dict(dut.virtual or {})
     table["fault"] = sorted(set(table.get("fault", [])) | set(campaign.faults))
     table.setdefault("state_dir", str(campaign.out_dir / "dut-state"))
+    if campaign.pki is not None:  # it trusts the bench CSMS's CA (and, under profile 3, has its certificate)
+        table.setdefault("pki_dir", str(campaign.pki.directory))
     config = ChargerConfig.from_table(table, where=f"{campaign.config.path.name}: dut", csms_url=campaign.csms.url)
     rig = campaign.rig
     if rig is not None and rig.sim is not None:

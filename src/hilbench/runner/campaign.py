@@ -7,6 +7,7 @@ or Ctrl-C stops it. The writers (JUnit, HTML) work from the record alone."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import math
@@ -14,7 +15,7 @@ import os
 import platform
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,12 @@ from hilbench.drivers.log import CommandLog
 from hilbench.errors import ConfigError
 from hilbench.ocpp.csms import Csms
 from hilbench.ocpp.events import CallReceived, SendReceived
+from hilbench.ocpp import tls
 from hilbench.ocpp.link import OcppLink
+from hilbench.ocpp.tls_probe import TlsProbe
+from hilbench.pki import CertPair, TestPki
+from hilbench.pki import generate as generate_pki
+from hilbench.pki import load as load_pki
 from hilbench.rig import Rig
 from hilbench.rig_file import RigConfig, load_rig
 from hilbench.runner import baseline
@@ -40,6 +46,9 @@ class Campaign:
         self.config = rig if isinstance(rig, RigConfig) else load_rig(rig)
         if self.config.dut is None:
             raise ConfigError(f"{self.config.path.name}: no [dut] section: the campaign has no device under test")
+        if self.config.csms.pki_auto and self.config.dut.kind != "virtual":
+            raise ConfigError(f"{self.config.path.name}: csms.pki_dir = \"auto\" makes a PKI only the virtual charger "
+                              f"knows; an external DUT needs the folder of the PKI it was provisioned with")
         if faults and self.config.dut.kind != "virtual":
             raise ConfigError("--fault switches faults of the virtual charger on; this rig's DUT is external")
         self.cases = cases
@@ -50,6 +59,7 @@ class Campaign:
         self.station_id = self.config.dut.station_id
         self.rig: Rig | None = None
         self.csms: Csms | None = None
+        self.pki: TestPki | None = None
         self.charger: Any = None
         self.recorder = Recorder(out_dir / "trace")
         self.boot: dict[str, Any] | None = None
@@ -117,6 +127,32 @@ class Campaign:
         self.csms.port = port
         await self.csms.start()
 
+    @contextlib.asynccontextmanager
+    async def untrusted_csms(self, *, server_cert: CertPair | None = None,
+                             tls_max_version: str | None = None) -> AsyncIterator[TlsProbe]:
+        """For a while, a server no station may trust at the bench CSMS's address (another
+        certificate, only an old TLS version): the DUT's connection drops and each attempt it makes
+        is recorded. The bench CSMS is back afterwards, whatever happened."""
+        bench = self.csms
+        assert bench is not None and self.pki is not None
+        c = self.config.csms
+        context = tls.server_context(c.security_profile, (server_cert or self.pki.csms).cert,
+                                     (server_cert or self.pki.csms).key,
+                                     self.pki.ca.cert if c.security_profile == 3 else None, max_version=tls_max_version)
+        port = bench.port
+        link = self.dut_link()
+        await bench.stop()
+        if link is not None:
+            await link.close()
+        probe = TlsProbe(bench.host, port, context)
+        try:
+            probe.start()
+            yield probe
+        finally:
+            await asyncio.to_thread(probe.stop)
+            bench.port = port
+            await bench.start()
+
     async def wait_for_dut(self, timeout: float, *, new: bool = False) -> OcppLink:
         old = self.dut_link() if new else None
         deadline = time.monotonic() + timeout
@@ -165,8 +201,12 @@ class Campaign:
             self.identities = await asyncio.to_thread(baseline.identities, self.rig)
             await asyncio.to_thread(baseline.power_up, self.rig)
         c = self.config.csms
+        if c.pki_auto:
+            self.pki = await asyncio.to_thread(generate_pki, self.out_dir / "pki", (self.station_id,))
+        elif c.pki_dir is not None:
+            self.pki = load_pki(c.pki_dir)
         self.csms = Csms(c.host, c.port, security_profile=c.security_profile, heartbeat_interval=c.heartbeat_interval,
-                         pki=_pki(c.pki_dir), passwords=({self.station_id: self.config.dut.password}  # type: ignore[union-attr]
+                         pki=self.pki, passwords=({self.station_id: self.config.dut.password}  # type: ignore[union-attr]
                                                           if self.config.dut.password else None),  # type: ignore[union-attr]
                          hook_factory=lambda sid: self.recorder.ocpp_hook(sid))
         await self.csms.start()
@@ -282,14 +322,6 @@ def _not_run(case: Case, reason: str, verdict: str = "error") -> dict[str, Any]:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _pki(folder: Path | None) -> Any:
-    if folder is None:
-        return None
-    from hilbench.pki import load
-
-    return load(folder)
 
 
 async def _first(link: OcppLink, action: str, timeout: float) -> dict[str, Any] | None:

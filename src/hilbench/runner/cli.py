@@ -139,7 +139,9 @@ def mutate_command(
     out: Annotated[Path, typer.Option(help="folder for mutation.json, mutation.html and every run's files")],
     block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated")] = None,
     k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this")] = None,
-    fault: Annotated[Optional[list[str]], typer.Option(help="only these faults (repeat; default: every fault)")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
+    fault: Annotated[Optional[list[str]], typer.Option(help="only these faults (repeat; default: every fault "
+                                                            "the rig can show)")] = None,
 ) -> None:
     """The mutation kill matrix: the selected cases once clean and once per named fault of the
     virtual charger; exit 0 when the clean run all passes, every fault is failed by a case and every
@@ -155,9 +157,17 @@ def mutate_command(
     if config.dut is None or config.dut.kind != "virtual":
         raise cli_args.bad("--rig", "mutation needs the virtual charger as the rig's DUT ([dut] kind = \"virtual\")")
     Faults(fault or ())
-    select(library(), blocks=[b.strip() for b in block.split(",")] if block else None, pattern=k)  # usage errors now
-    selection = (["--block", block] if block else []) + (["-k", k] if k else [])
+    select(library(), blocks=[b.strip() for b in block.split(",")] if block else None, pattern=k,
+                    tags=tag)  # usage errors now
+    selection = (["--block", block] if block else []) + (["-k", k] if k else []) + \
+        [a for t in tag or [] for a in ("--tag", t)]
     faults = list(fault) if fault else [f.name for f in CATALOGUE]
+    if not fault and config.csms.security_profile < 2:  # what only the TLS cases can show needs a TLS rig
+        tls_only = {f for c in library().values() if "tls" in c.tags for f in c.kills} - \
+            {f for c in library().values() if "tls" not in c.tags for f in c.kills}
+        faults = [f for f in faults if f not in tls_only]
+        console.print(f"{len(tls_only)} faults only the TLS cases show are left out: the rig's CSMS runs no TLS "
+                      f"(their matrix: --rig sim-sp3 --tag tls)", highlight=False, soft_wrap=True)
 
     def progress(name: str, verdicts: dict[str, str]) -> None:
         failed = [i for i, v in verdicts.items() if v == "fail"]

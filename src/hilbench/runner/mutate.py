@@ -2,11 +2,12 @@
 once clean and once per named fault, each run a ``hilbench run`` of its own (its own process, CSMS,
 rig and charger state), as many at a time as the machine has cores. The matrix says which cases
 each fault fails: a fault no case fails is a defect the library would let through; a case that
-fails no fault proves nothing; a clean run that does not all pass is a false finding.
+fails no fault proves nothing; a clean run that does not all pass is a false finding (a case the rig
+skips — a security profile it does not run — is neither).
 
 ``DIR/mutation.json``::
 
-    {"clean": {"all_pass": bool, "verdicts": {id: verdict}}, "cases": [ids],
+    {"clean": {"all_pass": bool, "verdicts": {id: verdict}}, "cases": [ids], "skipped_cases": [...],
      "faults": {fault: [ids of the cases that failed]}, "errors": {fault: [ids that ended error]},
      "unkilled_faults": [...], "cases_killing_nothing": [...], "wall_s": ...}
 
@@ -56,10 +57,13 @@ async def matrix(rig: str, out: Path, selection: list[str], faults: list[str],
     cases = list(clean)
     killed = {f: [i for i, v in verdicts.items() if v == "fail"] for f, verdicts in results.items()}
     errors = {f: [i for i, v in verdicts.items() if v == "error"] for f, verdicts in results.items()}
-    report = {"clean": {"all_pass": all(v == "pass" for v in clean.values()), "verdicts": clean},
+    skipped = {i for i, v in clean.items() if v == "skipped"}  # a role or profile the rig lacks: no finding
+    report = {"clean": {"all_pass": all(v in ("pass", "skipped") for v in clean.values()), "verdicts": clean},
               "cases": cases, "faults": killed, "errors": {f: e for f, e in errors.items() if e},
               "unkilled_faults": sorted(f for f, ids in killed.items() if not ids),
-              "cases_killing_nothing": sorted(i for i in cases if not any(i in ids for ids in killed.values())),
+              "cases_killing_nothing": sorted(i for i in cases if i not in skipped
+                                              and not any(i in ids for ids in killed.values())),
+              "skipped_cases": sorted(skipped),
               "wall_s": round(time.monotonic() - t0, 1), "workers": WORKERS}
     (out / "mutation.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     (out / "mutation.html").write_text(matrix_html(report), encoding="utf-8")

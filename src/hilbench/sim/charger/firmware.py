@@ -23,6 +23,8 @@ from hilbench.ocpp.defaults import now_iso
 from hilbench.ocpp.session import Delay
 from hilbench.ocpp.station import Station
 from hilbench.pki import load as load_pki
+from hilbench.sim.charger import tls_client
+from hilbench.sim.charger.certificates import CertificateStore
 from hilbench.sim.charger.contract import contract_hash_data
 from hilbench.sim.charger.device_model import DeviceModel
 from hilbench.sim.charger.ev_facing import EvFacing
@@ -66,6 +68,8 @@ class Firmware:
             self.signer.pages = hw.signer_pages  # the meter's counters survive a reboot
         hw.signer_pages = self.signer.pages
         self.queue = MessageQueue(state / "queue.jsonl" if state else None, max_len=c.offline_queue_max)
+        self.pki = load_pki(c.pki_dir) if c.pki_dir else None
+        self.certificates = CertificateStore(state, c.station_id, self.pki.ca.cert if self.pki else None, self.faults)
         self.profiles = ChargingProfiles(max_stack_level=_int(self.dm, "SmartChargingCtrlr", "ProfileStackLevel", 8),
                                          max_periods=_int(self.dm, "SmartChargingCtrlr", "PeriodsPerSchedule", 24), dc=c.dc)
         assert c.max_power_w is not None and c.max_discharge_power_w is not None
@@ -163,10 +167,12 @@ class Firmware:
     async def _connection_loop(self) -> None:
         c = self.config
         attempt = 0
-        pki = load_pki(c.pki_dir) if c.pki_dir else None
         while True:
+            context = (tls_client.client_context(c, self.pki, self.certificates.installed())
+                       if self.pki is not None and c.security_profile in (2, 3) else None)
             station = Station(c.csms_url, c.station_id, version="2.1", security_profile=c.security_profile,
-                              password=self.dm.value("SecurityCtrlr", "BasicAuthPassword") or c.password, pki=pki,
+                              password=self.dm.value("SecurityCtrlr", "BasicAuthPassword") or c.password,
+                              pki=self.pki, ssl_context=context,
                               handlers=self.handlers.table(), call_timeout_s=c.call_timeout_s, hook=self._ocpp_hook,
                               vendor="hilbench", model=f"VirtualCharger-{c.variant.upper()}",
                               serial_number=f"{c.station_id}-SN")
@@ -175,8 +181,10 @@ class Firmware:
             except HilbenchError as e:
                 attempt += 1
                 wait = self._backoff(attempt)
-                if "HTTP 401" in str(e) and not self._security_pending:
-                    self._security_pending.append(("FailedToAuthenticateAtCsms", str(e)[:255]))
+                event = ("FailedToAuthenticateAtCsms", str(e)[:255]) if "HTTP 401" in str(e) else \
+                    tls_client.security_event(e)
+                if event is not None and event[0] not in {kind for kind, _ in self._security_pending}:
+                    self._security_pending.append(event)  # once per kind until it can be sent
                 self.note(f"connect failed ({e}); retry in {wait:.2f} s")
                 await asyncio.sleep(wait)
                 continue
@@ -189,6 +197,7 @@ class Firmware:
                     await self._boot()
                 else:
                     self.note("reconnected")
+                    self._send_pending_security_events([])
                     if self.faults.on("seqno-gap-after-reconnect") and self.tx.tx is not None:
                         self.tx.tx.seq_no += 1
                 await station.link.closed.wait()
@@ -231,13 +240,18 @@ class Firmware:
             self.dm.set_actual("OCPPCommCtrlr", "HeartbeatInterval", str(self.boot_interval))
         self.connector_status = None  # report the connector afresh
         self._tasks.append(asyncio.create_task(self._heartbeats(), name="heartbeat"))
-        events = list(self._security_pending)  # what happened before the charger could tell
-        self._security_pending.clear()
+        first: list[tuple[str, str]] = []
         if self._reset is not None:
             if not self.faults.on("no-security-event-on-reset"):
-                events.insert(0, ("ResetOrReboot", f"{self._reset} reset"))
+                first.append(("ResetOrReboot", f"{self._reset} reset"))
         elif self.boot_reason == "PowerUp":
-            events.insert(0, ("StartupOfTheDevice", "power up"))
+            first.append(("StartupOfTheDevice", "power up"))
+        self._send_pending_security_events(first)
+
+    def _send_pending_security_events(self, first: list[tuple[str, str]]) -> None:
+        """``first``, then what happened while the charger could not tell (a refused connection)."""
+        events = first + self._security_pending
+        self._security_pending.clear()
         for kind, info in events:  # a CSMS that refuses them must not undo the boot
             self.spawn(self.security_event(kind, info), "SecurityEventNotification")
 

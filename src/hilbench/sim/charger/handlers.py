@@ -36,7 +36,8 @@ class Handlers:
         for action in ("GetVariables", "SetVariables", "GetBaseReport", "GetReport", "Reset", "RequestStartTransaction",
                        "RequestStopTransaction", "GetTransactionStatus", "TriggerMessage", "ChangeAvailability",
                        "SetChargingProfile", "GetChargingProfiles", "ClearChargingProfile", "GetCompositeSchedule",
-                       "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector"):
+                       "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector",
+                       "CertificateSigned"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
         return table
 
@@ -152,8 +153,25 @@ class Handlers:
             if fw.tx.tx is None:
                 return _status("Rejected", "NoTransaction")
             fw.tx.event("Updated", "Trigger", context="Trigger", measurands=fw.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands"))
+        elif what == "SignChargingStationCertificate":
+            if fw.config.security_profile != 3:
+                return _status("Rejected", "NotEnabled", "the charger has no client certificate below security profile 3")
+            fw.spawn(fw.call("SignCertificate", {"csr": fw.certificates.new_request(),
+                                                 "certificateType": "ChargingStationCertificate"}), "SignCertificate")
         else:
             return _status("NotImplemented")
+        return _status("Accepted")
+
+    def _certificateSigned(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        """A02: the certificate for the outstanding request, checked, for the next connection."""
+        if req.get("certificateType", "ChargingStationCertificate") != "ChargingStationCertificate":
+            return _status("Rejected", "UnsupportedCertType", "the charger requests ChargingStationCertificate only")
+        problem = self.fw.certificates.install(req["certificateChain"])
+        if problem is not None:
+            self.fw.spawn(self.fw.security_event("InvalidChargingStationCertificate", problem[:255]),
+                          "SecurityEventNotification")
+            return _status("Rejected", "InvalidCertificate", problem)
+        self.fw.note("installed a new client certificate (used from the next connection)")
         return _status("Accepted")
 
     async def _boot_again(self) -> None:
