@@ -1,8 +1,10 @@
-"""A stand-in for a CSMS no charging station may trust — a certificate from another CA, an expired
-one, only TLS 1.0/1.1 — at the bench CSMS's address. It shakes hands, reads what the station sends
-next, and records each attempt: the version negotiated, or why the handshake ended (the station's
-alert, e.g. ``TLSV1_ALERT_UNKNOWN_CA``), and whether the station went on to send its WebSocket
-upgrade (and its Basic-auth password) to a server it should have refused.
+"""A TLS server at the bench CSMS's address that only shakes hands: a stand-in for a CSMS no charging
+station may trust (a certificate from another CA, an expired one, only TLS 1.0/1.1), or one that
+accepts any version and cipher suite to see what the station itself picks. It reads what the
+station sends next and records each attempt: the version and cipher suite negotiated and the
+client certificate's CN, or why the handshake ended (the station's alert, e.g.
+``TLSV1_ALERT_UNKNOWN_CA``), and whether the station went on to send its WebSocket upgrade (and
+its Basic-auth password).
 
 Blocking sockets in a thread, by design: asyncio's TLS transport drops the alert of a handshake it
 refuses, and a station must receive that alert to know why it cannot connect (A00.FR.316)."""
@@ -13,6 +15,8 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass
+
+from hilbench.ocpp.tls import peer_common_name
 
 #: How long one attempt may take (the handshake, then the station's first bytes), s.
 ATTEMPT_S = 5.0
@@ -25,6 +29,8 @@ class Handshake:
     refused: str | None            #: why it ended: the OpenSSL reason (the station's alert or ours)
     request_line: str | None       #: the station's first line after the handshake (its HTTP upgrade)
     sent_credentials: bool = False  #: that request carried an Authorization header
+    cipher: str | None = None      #: the cipher suite negotiated (OpenSSL's name)
+    client_cn: str | None = None   #: CN of the client certificate the station presented (verified)
 
     @property
     def trusted(self) -> bool:
@@ -69,20 +75,22 @@ class TlsProbe:
 
     def _attempt(self, conn: socket.socket, peer: str) -> Handshake:
         conn.settimeout(ATTEMPT_S)
-        version = None
+        version = cipher = cn = None
         try:
             with self.context.wrap_socket(conn, server_side=True) as tls:
-                version = tls.version()
+                version, cipher = tls.version(), (tls.cipher() or (None,))[0]
+                cn = peer_common_name(tls)
                 data = tls.recv(4096)  # with TLS 1.3 the station's verdict on our certificate comes here
                 if not data:
-                    return Handshake(peer, version, "closed by the station after the handshake", None)
+                    return Handshake(peer, version, "closed by the station after the handshake", None,
+                                     cipher=cipher, client_cn=cn)
                 head = data.decode("latin-1").split("\r\n")
                 tls.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 return Handshake(peer, version, None, head[0][:200],
-                                 any(h.lower().startswith("authorization:") for h in head[1:]))
+                                 any(h.lower().startswith("authorization:") for h in head[1:]), cipher, cn)
         except ssl.SSLError as e:
-            return Handshake(peer, version, e.reason or str(e), None)
+            return Handshake(peer, version, e.reason or str(e), None, cipher=cipher, client_cn=cn)
         except OSError as e:
-            return Handshake(peer, version, f"{type(e).__name__}: {e}", None)
+            return Handshake(peer, version, f"{type(e).__name__}: {e}", None, cipher=cipher, client_cn=cn)
         finally:
             conn.close()

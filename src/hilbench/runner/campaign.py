@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import datetime as dt
 import json
 import math
@@ -128,17 +129,21 @@ class Campaign:
         await self.csms.start()
 
     @contextlib.asynccontextmanager
-    async def untrusted_csms(self, *, server_cert: CertPair | None = None,
-                             tls_max_version: str | None = None) -> AsyncIterator[TlsProbe]:
-        """For a while, a server no station may trust at the bench CSMS's address (another
-        certificate, only an old TLS version): the DUT's connection drops and each attempt it makes
-        is recorded. The bench CSMS is back afterwards, whatever happened."""
+    async def probe_csms(self, *, server_cert: CertPair | None = None, tls_max_version: str | None = None,
+                         any_cipher: bool = False) -> AsyncIterator[TlsProbe]:
+        """For a while, a handshake-only server at the bench CSMS's address: one no station may
+        trust (another certificate, only an old TLS version), or with ``any_cipher`` one that takes
+        every TLS 1.2+ cipher suite in the station's order of preference. The DUT's connection drops
+        and each attempt it makes is recorded. The bench CSMS is back afterwards, whatever happened."""
         bench = self.csms
         assert bench is not None and self.pki is not None
         c = self.config.csms
-        context = tls.server_context(c.security_profile, (server_cert or self.pki.csms).cert,
-                                     (server_cert or self.pki.csms).key,
-                                     self.pki.ca.cert if c.security_profile == 3 else None, max_version=tls_max_version)
+        pair = server_cert or self.pki.csms
+        context = tls.server_context(c.security_profile, pair.cert, pair.key,
+                                     self.pki.ca.cert if c.security_profile == 3 else None, max_version=tls_max_version,
+                                     **({"tls12_ciphers": "ALL:@SECLEVEL=0"} if any_cipher else {}))
+        if any_cipher:  # the station's choice is what is measured
+            context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
         port = bench.port
         link = self.dut_link()
         await bench.stop()

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from hilbench.cases.model import CaseSkipped, Measurement, case
+from hilbench.ocpp import tls
 from hilbench.ocpp.link import OcppLink
 from hilbench.ocpp.tls_probe import TlsProbe
 from hilbench.pki import CertPair, TestPki, issue_csms, other_ca, sign_csr
@@ -44,7 +45,7 @@ def _pki(ctx: CaseContext, *, profile_3: bool = False) -> TestPki:
 async def _refused(ctx: CaseContext, event_type: str, *, server_cert: CertPair | None = None,
                    tls_max_version: str | None = None) -> None:
     """The untrusted server for the DUT's attempts, then the bench CSMS for its security event."""
-    async with ctx.campaign.untrusted_csms(server_cert=server_cert, tls_max_version=tls_max_version) as probe:
+    async with ctx.campaign.probe_csms(server_cert=server_cert, tls_max_version=tls_max_version) as probe:
         await _attempts(probe, 2, ATTEMPT_WINDOW_S)
     for h in probe.handshakes:
         ctx.note(f"attempt from {h.peer}: {h.version or 'no handshake'}; "
@@ -103,6 +104,46 @@ async def old_tls(ctx: CaseContext) -> None:
     alert reaches the DUT (the bench does not drop it)."""
     _pki(ctx)
     await _refused(ctx, "InvalidTLSVersion", tls_max_version="1.1")
+
+
+@case("HB_A_00_TLS_CS", "The DUT negotiates TLS 1.3, or TLS 1.2 with a cipher suite OCPP allows",
+      use_cases=["A00"], requirements=["A00.FR.313", "A00.FR.318", "A00.FR.405"],
+      measurements=[Measurement("connections_judged", low=1,
+                                description="the DUT's handshakes with the server that takes anything"),
+                    Measurement("connections_outside_ocpp", equals=0,
+                                description="of those, below TLS 1.3 with a TLS 1.2 suite OCPP does not list"),
+                    Measurement("client_certificate_cn",
+                                description="profile 3: the CN of the certificate it presented, its identity")],
+      tags=["tls"], timeout_s=180, kills=["tls12-weak-cipher"])
+async def negotiated_tls(ctx: CaseContext) -> None:
+    """The server at the CSMS's address accepts every version from 1.2 and every cipher suite, in
+    the DUT's order of preference: what it negotiates is the DUT's own choice. TLS 1.3 passes
+    (its suites are all AEAD); TLS 1.2 must use one of the suites the OCPP security chapter lists
+    (⚠ A00.FR.318's list as recalled: the ECDHE and RSA key-exchange AES-GCM suites). Under profile
+    3 the client certificate's CN must be the DUT's identity. Then the DUT must come back to the
+    bench CSMS."""
+    _pki(ctx)
+    async with ctx.campaign.probe_csms(any_cipher=True) as probe:
+        await _attempts(probe, 1, ATTEMPT_WINDOW_S)
+    done = [h for h in probe.handshakes if h.version]
+    allowed = set(tls.OCPP_TLS12_CIPHERS.split(":"))
+    for h in probe.handshakes:
+        ctx.note(f"attempt from {h.peer}: {h.version or 'no handshake'} {h.cipher or ''}"
+                 f"{f', client certificate CN {h.client_cn}' if h.client_cn else ''}"
+                 f"{f'; ended: {h.refused}' if h.refused else ''}")
+    if not probe.handshakes:
+        ctx.inconclusive(f"the DUT made no connection attempt within {ATTEMPT_WINDOW_S:g} s: nothing to judge")
+    ctx.measure["connections_judged"] = len(done)  # none: it refused a server with the CSMS's own certificate
+    if not done:
+        return
+    ctx.measure["connections_outside_ocpp"] = sum(
+        h.version != "TLSv1.3" and (h.version != "TLSv1.2" or h.cipher not in allowed) for h in done)
+    if ctx.campaign.config.csms.security_profile == 3:
+        ctx.measure.limits("client_certificate_cn", equals=ctx.campaign.station_id)
+        ctx.measure["client_certificate_cn"] = ",".join(sorted({h.client_cn or "(none)" for h in done}))
+    else:
+        ctx.measure["client_certificate_cn"] = "none: profile 2 has no client certificate"
+    await ctx.csms.reconnected(RETURN_S)
 
 
 # ---- A02: the station certificate renewed on the CSMS's request ---------------------------------------

@@ -75,6 +75,7 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("charging-needs-altered", "iso15118", "reports the EV's maximum energy request 10 % low in NotifyEVChargingNeeds"),
     # security
     Fault("no-security-event-on-reset", "security", "sends no SecurityEventNotification (ResetOrReboot) after a reset"),
+    Fault("tls12-weak-cipher", "security", "offers TLS 1.2 at most and prefers a CBC cipher suite OCPP does not allow"),
     Fault("accepts-unknown-csms-ca", "security", "does not verify the CSMS's certificate (connects to one from any CA)"),
     Fault("accepts-expired-csms-cert", "security", "does not check the validity dates of the CSMS's certificate"),
     Fault("accepts-old-tls", "security", "connects to a CSMS that offers only TLS 1.0 or 1.1"),

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from hilbench.pki import CertPair, TestPki
     from hilbench.sim.charger.config import ChargerConfig
 
+#: What the fault tls12-weak-cipher prefers: CBC suites OCPP does not list.
+WEAK_TLS12_CIPHERS = "ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA"
 #: OpenSSL reasons that mean "no TLS version both ends accept".
 _VERSION_REASONS = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_PROTOCOLS_AVAILABLE",
                     "WRONG_SSL_VERSION", "WRONG_VERSION_NUMBER", "TLSV1_ALERT_INSUFFICIENT_SECURITY"}
@@ -25,8 +27,11 @@ def client_context(config: ChargerConfig, pki: TestPki, installed: CertPair | No
     own = None
     if config.security_profile == 3:
         own = installed or pki.station(config.station_id)
+    weak = faults.on("tls12-weak-cipher")  # CBC first, then what OCPP allows: the bench CSMS still takes it
     return tls.client_context(config.security_profile, pki.ca.cert, own.cert if own else None, own.key if own else None,
                               min_version="1.0" if faults.on("accepts-old-tls") else "1.2",
+                              max_version="1.2" if weak else None,
+                              tls12_ciphers=f"{WEAK_TLS12_CIPHERS}:{tls.OCPP_TLS12_CIPHERS}" if weak else tls.OCPP_TLS12_CIPHERS,
                               verify=not faults.on("accepts-unknown-csms-ca"),
                               check_time=not faults.on("accepts-expired-csms-cert"))
 
