@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from hilbench.cases.model import Case, CaseFailed, CaseInconclusive, Measurement
 from hilbench.errors import InfrastructureError
 from hilbench.ocpp.link import OcppLink
+from hilbench.ocpp.session import Delay
 
 if TYPE_CHECKING:
     from hilbench.runner.campaign import Campaign
@@ -121,9 +122,10 @@ class CsmsView:
         if link is not None:
             link.handlers[action] = handler
 
-    def alter_outgoing(self, change: Callable[[str], str]) -> None:
+    def alter_outgoing(self, change: Callable[[str], str | Delay]) -> None:
         """Every frame the bench CSMS sends passes ``change`` (raw text in, raw text out) for the
-        rest of the case: to send what the bench's own stack would refuse to."""
+        rest of the case: to send what the bench's own stack would refuse to, or with
+        ``Delay(text, s)`` later than it would."""
         self.campaign.recorder.alter_out = change
 
     async def get_variable(self, component: str, variable: str, **kw: Any) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from hilbench.drivers.log import CommandLog
 from hilbench.ocpp.identity import confined
+from hilbench.ocpp.session import Delay
 
 Row = tuple[int, str, str, str, str]  # (t_ns, channel, dir, peer, text)
 
@@ -27,7 +28,8 @@ class Recorder:
         self.rows: list[Row] = []
         self._case_start = 0
         self._log_seen = 0
-        #: A case's change to the bench CSMS's outgoing frames (raw text in, raw text out), if any.
+        #: A case's change to the bench CSMS's outgoing frames, if any: raw text in; raw text out, or
+        #: ``Delay(text, s)`` to hold the frame back (recorded at the time it goes out).
         self.alter_out: Any = None
 
     def add(self, channel: str, direction: str, peer: str, text: str) -> None:
@@ -39,11 +41,15 @@ class Recorder:
     def ocpp_hook(self, peer: str) -> Any:
         """A bench CSMS session hook that records every frame and lets it through unchanged (a case
         may chain its own hook after it)."""
-        def hook(direction: str, text: str) -> str:
+        def hook(direction: str, text: str) -> str | Delay:
+            out: str | Delay = text
             if direction == "out" and self.alter_out is not None:
-                text = self.alter_out(text)
-            self.rows.append((time.monotonic_ns(), "ocpp", "rx" if direction == "in" else "tx", peer, text))
-            return text
+                out = self.alter_out(text)
+            if isinstance(out, Delay):
+                self.rows.append((time.monotonic_ns() + int(out.seconds * 1e9), "ocpp", "tx", peer, out.text))
+            else:
+                self.rows.append((time.monotonic_ns(), "ocpp", "rx" if direction == "in" else "tx", peer, out))
+            return out
         return hook
 
     def v2g_hook(self, peer: str = "dut-secc") -> Any:

@@ -6,10 +6,12 @@ its own stack stands between the bytes and the DUT."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
-from hilbench.cases.model import Measurement, case
+from hilbench.cases.model import CaseSkipped, Measurement, case
+from hilbench.ocpp.session import Delay
 from hilbench.runner.context import CaseContext
 
 #: Part 4 §4.3: the error codes a CALLERROR may carry for a frame the receiver cannot take.
@@ -20,8 +22,6 @@ PAYLOAD_CODES = ("TypeConstraintViolation", "OccurrenceConstraintViolation", "Pr
 
 async def _answer_to(ctx: CaseContext, text: str, uid: str, timeout: float = 3.0) -> list[Any] | None:
     """Sends ``text`` raw and returns the DUT's frame that answers ``uid`` (None: no answer)."""
-    import json
-
     start = len(ctx.campaign.recorder.rows)
     await ctx.csms.link.send_raw(text)
     deadline = time.monotonic() + timeout
@@ -36,6 +36,14 @@ async def _answer_to(ctx: CaseContext, text: str, uid: str, timeout: float = 3.0
                     return frame
         await asyncio.sleep(0.02)
     return None
+
+
+def _unique_id(text: str) -> str | None:
+    try:
+        frame = json.loads(text)
+    except ValueError:
+        return None
+    return frame[1] if isinstance(frame, list) and len(frame) > 1 and isinstance(frame[1], str) else None
 
 
 def _code(frame: list[Any] | None) -> str:
@@ -73,8 +81,6 @@ async def broken_frame(ctx: CaseContext) -> None:
     """A CALL with a truncated array: the unique id is readable, the frame is not."""
     frame = await _answer_to(ctx, '[2,"hb-rpc-03","GetVariables"', "hb-rpc-03")
     if frame is None:  # a receiver may also answer with the id it could not read
-        import json
-
         for row in ctx.campaign.recorder.rows:
             if row[1] == "ocpp" and row[2] == "rx" and row[4].startswith("[4,"):
                 candidate = json.loads(row[4])
@@ -110,8 +116,6 @@ async def callresulterror(ctx: CaseContext) -> None:
     """The bench asks for a Heartbeat (TriggerMessage) and answers it with a CALLRESULT whose
     currentTime is not a date-time; the DUT must send a CALLRESULTERROR with that message id and
     go on answering calls."""
-    import json
-
     sent: dict[str, str] = {}
 
     def break_heartbeat_result(text: str) -> str:
@@ -132,6 +136,99 @@ async def callresulterror(ctx: CaseContext) -> None:
                 answer = row[4]
         await asyncio.sleep(0.05)
     ctx.measure["callresulterror"] = answer is not None
+    res = await ctx.csms.call("GetVariables", {"getVariableData": [
+        {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
+    ctx.measure["still_answering"] = res["getVariableResult"][0]["attributeStatus"] == "Accepted"
+
+
+#: How long the bench holds back its answer to the DUT's CALL in HB_RPC_06_CS, s.
+HOLD_S = 3.0
+
+
+def _overlapping_calls(rows: list[Any]) -> list[str]:
+    """The DUT's CALLs sent while one of its earlier CALLs was still unanswered (Part 4 §4.1.1:
+    one outstanding CALL per direction), from the recorded frames in time order."""
+    open_call: str | None = None
+    found = []
+    for row in sorted(rows, key=lambda r: r[0]):
+        if row[1] != "ocpp" or not row[4].startswith(("[2,", "[3,", "[4,")):
+            continue
+        try:
+            frame = json.loads(row[4])
+        except ValueError:
+            continue
+        if row[2] == "rx" and frame[0] == 2:
+            if open_call is not None:
+                found.append(f"{frame[2]} ({frame[1]}) while {open_call} was unanswered")
+            open_call = f"{frame[2]} ({frame[1]})"
+        elif row[2] == "tx" and frame[0] in (3, 4) and open_call is not None and open_call.endswith(f"({frame[1]})"):
+            open_call = None
+    return found
+
+
+@case("HB_RPC_06_CS", "The DUT sends no CALL while one of its CALLs is unanswered",
+      use_cases=["RPC", "F06"], requirements=["OCPP-J 4.1.1"],
+      measurements=[Measurement("calls_while_outstanding", equals=0),
+                    Measurement("heartbeat_after_answer", equals=True,
+                                description="the triggered Heartbeat came, after the held-back answer")],
+      kills=["second-call-while-outstanding"])
+async def one_outstanding_call(ctx: CaseContext) -> None:
+    """TriggerMessage(StatusNotification); the bench holds its answer to the DUT's
+    StatusNotification back for 3 s (well inside any call timeout) and meanwhile sends
+    TriggerMessage(Heartbeat). The DUT must queue the Heartbeat until its StatusNotification is
+    answered (the ⚠ section number is OCPP 2.0.1's Part 4; 2.1 keeps the rule)."""
+    rows = ctx.campaign.recorder.rows
+    held: dict[str, float] = {}
+
+    def hold_status_answer(text: str) -> str | Delay:
+        frame = json.loads(text)
+        if frame[0] == 3 and not held and any(
+                r[1] == "ocpp" and r[2] == "rx" and r[4].startswith("[2,") and f'"{frame[1]}","StatusNotification"' in r[4]
+                for r in rows):
+            held[frame[1]] = time.monotonic() + HOLD_S
+            return Delay(text, HOLD_S)
+        return text
+
+    ctx.csms.alter_outgoing(hold_status_answer)
+    res = await ctx.csms.call("TriggerMessage", {"requestedMessage": "StatusNotification",
+                                                 "evse": {"id": 1, "connectorId": 1}})
+    ctx.check(res["status"] == "Accepted", f"TriggerMessage StatusNotification answered {res['status']}")
+    await ctx.csms.expect("StatusNotification", 10)
+    res = await ctx.csms.call("TriggerMessage", {"requestedMessage": "Heartbeat"})
+    ctx.check(res["status"] == "Accepted", f"TriggerMessage Heartbeat answered {res['status']}")
+    heartbeat = await ctx.csms.expect("Heartbeat", HOLD_S + 10, required=False)
+    arrived = time.monotonic()
+    ctx.measure["heartbeat_after_answer"] = heartbeat is not None and bool(held) and arrived >= min(held.values())
+    ctx.measure["calls_while_outstanding"] = len(found := _overlapping_calls(list(rows)))
+    for what in found:
+        ctx.note(what)
+
+
+@case("HB_RPC_07_CS", "A SEND is never answered, not even with an error (OCPP 2.1)",
+      use_cases=["RPC"], requirements=["OCPP-J 4.2.5"],
+      measurements=[Measurement("sends_answered", equals=0), Measurement("still_answering", equals=True)],
+      kills=["answers-send"])
+async def send_unanswered(ctx: CaseContext) -> None:
+    """Three SEND frames (message type 6): an action the DUT does not know, one a CSMS never sends,
+    and one with a payload that breaks its schema. Each goes unanswered for 3 s (⚠ the section
+    number of the SEND message in OCPP 2.1 Part 4 is as recalled); then the DUT must still answer
+    a CALL."""
+    version = ctx.csms.link.session.version
+    if version != "2.1":
+        raise CaseSkipped(f"the DUT speaks OCPP {version}: SEND is OCPP 2.1")
+    sends = {"hb-rpc-07a": '[6,"hb-rpc-07a","HilbenchNoSuchAction",{}]',
+             "hb-rpc-07b": '[6,"hb-rpc-07b","NotifyPeriodicEventStream",{"id":1,"pending":0,"basetime":'
+                           '"2026-01-01T00:00:00Z","data":[{"t":0,"v":"1"}]}]',
+             "hb-rpc-07c": '[6,"hb-rpc-07c","NotifyPeriodicEventStream",{"id":"one"}]'}
+    start = len(ctx.campaign.recorder.rows)
+    for text in sends.values():
+        await ctx.csms.link.send_raw(text)
+    await asyncio.sleep(3.0)
+    answers = [row[4] for row in ctx.campaign.recorder.rows[start:]
+               if row[1] == "ocpp" and row[2] == "rx" and _unique_id(row[4]) in sends]
+    for text in answers:
+        ctx.note(f"a SEND was answered: {text[:200]}")
+    ctx.measure["sends_answered"] = len(answers)
     res = await ctx.csms.call("GetVariables", {"getVariableData": [
         {"component": {"name": "OCPPCommCtrlr"}, "variable": {"name": "HeartbeatInterval"}}]})
     ctx.measure["still_answering"] = res["getVariableResult"][0]["attributeStatus"] == "Accepted"

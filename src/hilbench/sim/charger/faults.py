@@ -41,6 +41,8 @@ CATALOGUE: tuple[Fault, ...] = (
           "sends NotifyEVChargingNeeds with departureTime as a number (a schema violation)"),
     Fault("answers-call-after-timeout", "rpc", "answers GetVariables only after the CSMS's call timeout (35 s)"),
     Fault("no-callresulterror", "rpc", "sends no CALLRESULTERROR for a CALLRESULT it cannot take (OCPP 2.1)"),
+    Fault("second-call-while-outstanding", "rpc", "sends a triggered Heartbeat at once, past its own unanswered CALL"),
+    Fault("answers-send", "rpc", "answers a SEND (OCPP 2.1) with CALLERROR MessageTypeNotSupported, as a 2.0.1 stack would"),
     # transactions
     Fault("seqno-gap-after-reconnect", "transactions", "skips one seqNo after the connection comes back"),
     Fault("drops-ended-while-offline", "transactions", "loses a TransactionEvent Ended that happened while offline"),

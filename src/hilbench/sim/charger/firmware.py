@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections import deque
 import datetime as dt
 import logging
@@ -301,10 +302,23 @@ class Firmware:
             return Delay(text, 35.0)
         if direction == "out" and self.faults.on("no-callresulterror") and text.startswith("[5,"):
             return None
+        if direction == "in" and self.faults.on("answers-send") and text.startswith("[6,"):
+            self._answer_send(text)
         if direction == "in" and self.faults.on("callerror-missing-for-malformed-call") and text.startswith("[2") \
                 and not _well_formed(text):
             return None  # a malformed or schema-breaking CALL goes unanswered
         return text
+
+    def _answer_send(self, text: str) -> None:
+        """Fault answers-send: a SEND taken for an unknown message type, as an OCPP 2.0.1 stack would."""
+        try:
+            uid = json.loads(text)[1]
+        except (ValueError, IndexError):
+            return
+        link = self.station.link if self.station else None
+        if link is not None and isinstance(uid, str):
+            self.spawn(link.send_raw(frames.call_error(uid, "MessageTypeNotSupported", "unknown message type", {})),
+                       "CALLERROR")
 
     # ---- the transaction message queue ---------------------------------------------------------
     def _emit(self, action: str, payload: dict[str, Any]) -> None:

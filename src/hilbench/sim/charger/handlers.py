@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from hilbench.ocpp import frames
 from hilbench.ocpp.defaults import now_iso, station_handlers
 from hilbench.ocpp.link import CallError
 
@@ -142,7 +143,11 @@ class Handlers:
                 return _status("Rejected", "NotEnabled", "already accepted")
             fw.spawn(self._boot_again(), "BootNotification")
         elif what == "Heartbeat":
-            fw.spawn(fw.call("Heartbeat", {}), "Heartbeat")
+            link = fw.station.link if fw.station else None
+            if fw.faults.on("second-call-while-outstanding") and link is not None:  # past the one-CALL queue
+                fw.spawn(link.send_raw(frames.call(frames.new_unique_id(), "Heartbeat", {})), "Heartbeat")
+            else:
+                fw.spawn(fw.call("Heartbeat", {}), "Heartbeat")
         elif what == "StatusNotification":
             fw.connector_status = None  # sent afresh at the next tick
         elif what == "MeterValues":
