@@ -14,7 +14,7 @@ from typing import Any
 from hilbench.errors import ConfigError, RigError
 from hilbench.ocpp.identity import station_id_problem
 
-CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval"}
+CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval", "upgrade_port"}
 EXTERNAL_KEYS = {"kind", "station_id", "security_profile", "password", "certificate", "key", "secc_interface",
                  "secc_address"}
 
@@ -29,6 +29,8 @@ class CsmsConfig:
     heartbeat_interval: int = 300
     #: ``pki_dir = "auto"``: the campaign makes a fresh test PKI for the CSMS and the virtual charger.
     pki_auto: bool = False
+    #: A second listener one security profile higher, for the profile upgrade (A05); 0 = any free port.
+    upgrade_port: int | None = None
 
     def url(self, station_id: str | None = None) -> str:
         scheme = "wss" if self.security_profile >= 2 else "ws"
@@ -81,9 +83,17 @@ def parse_csms(table: Mapping[str, Any], where: str) -> CsmsConfig:
     if profile >= 2 and pki is None:
         raise fail("pki_dir", f"missing: security profile {profile} needs the PKI folder (hilbench pki)")
     interval = _get(table, "heartbeat_interval", int, fail, 300)
-    if pki == "auto":
-        return CsmsConfig(host, port, path.rstrip("/") or "", profile, None, interval, pki_auto=True)
-    return CsmsConfig(host, port, path.rstrip("/") or "", profile, Path(pki) if pki else None, interval)
+    upgrade = _get(table, "upgrade_port", int, fail, None)
+    if upgrade is not None:
+        if not 0 <= upgrade <= 65535:
+            raise fail("upgrade_port", f"{upgrade} is not a TCP port (0-65535; 0 = any free)")
+        if profile not in (1, 2):
+            raise fail("upgrade_port", f"an upgrade goes from security profile 1 or 2 to the next; "
+                                       f"security_profile is {profile}")
+        if pki is None:
+            raise fail("pki_dir", f"missing: the upgrade to security profile {profile + 1} needs the PKI folder")
+    return CsmsConfig(host, port, path.rstrip("/") or "", profile, Path(pki) if pki and pki != "auto" else None,
+                      interval, pki_auto=pki == "auto", upgrade_port=upgrade)
 
 
 def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = None) -> DutConfig:

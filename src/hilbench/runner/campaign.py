@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ssl
 import datetime as dt
 import json
 import math
 import os
 import platform
+import ssl
 import time
 import traceback
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,7 @@ class Campaign:
         self.results: list[dict[str, Any]] = []
         self.identities: dict[str, str] = {}
         self._links: list[OcppLink] = []
+        self._listeners: list[Csms] = []  #: the bench CSMS's other listeners (a profile upgrade's)
         self._case_marks: list[tuple[OcppLink, int]] = []
         self.started_at = _now()
 
@@ -137,10 +139,9 @@ class Campaign:
         and each attempt it makes is recorded. The bench CSMS is back afterwards, whatever happened."""
         bench = self.csms
         assert bench is not None and self.pki is not None
-        c = self.config.csms
         pair = server_cert or self.pki.csms
-        context = tls.server_context(c.security_profile, pair.cert, pair.key,
-                                     self.pki.ca.cert if c.security_profile == 3 else None, max_version=tls_max_version,
+        context = tls.server_context(bench.security_profile, pair.cert, pair.key,
+                                     self.pki.ca.cert if bench.security_profile == 3 else None, max_version=tls_max_version,
                                      **({"tls12_ciphers": "ALL:@SECLEVEL=0"} if any_cipher else {}))
         if any_cipher:  # the station's choice is what is measured
             context.options &= ~ssl.OP_CIPHER_SERVER_PREFERENCE
@@ -157,6 +158,33 @@ class Campaign:
             await asyncio.to_thread(probe.stop)
             bench.port = port
             await bench.start()
+
+    async def upgraded_csms(self) -> Csms:
+        """The bench CSMS's second listener, at the rig's ``upgrade_port`` one security profile
+        above the first (A05): the same handlers, recorder, passwords and PKI. It runs until the
+        campaign ends."""
+        c, bench = self.config.csms, self.csms
+        assert bench is not None and c.upgrade_port is not None
+        upgraded = Csms(c.host, c.upgrade_port, security_profile=bench.security_profile + 1,
+                        heartbeat_interval=c.heartbeat_interval, pki=self.pki, passwords=bench.passwords,
+                        hook_factory=bench.hook_factory)
+        upgraded.handlers = bench.handlers  # one table: a case's changed answer holds on both
+        await upgraded.start()
+        self._listeners.append(upgraded)
+        return upgraded
+
+    def csms_url(self, csms: Csms | None = None) -> str:
+        """Where ``csms`` (the bench CSMS in use by default) takes the DUT, without its identity."""
+        csms = csms or self.csms
+        assert csms is not None
+        return replace(self.config.csms, port=csms.port, security_profile=csms.security_profile).url()
+
+    def switch_csms(self, csms: Csms) -> None:
+        """From now on the DUT's CSMS is ``csms``: after an upgrade the DUT never returns to the
+        first listener, so every later case (and the baseline) works through this one."""
+        if self.csms is not None and self.csms is not csms and self.csms not in self._listeners:
+            self._listeners.append(self.csms)
+        self.csms = csms
 
     async def wait_for_dut(self, timeout: float, *, new: bool = False) -> OcppLink:
         old = self.dut_link() if new else None
@@ -227,8 +255,8 @@ class Campaign:
     async def _close(self) -> None:
         if self.charger is not None:
             await self.charger.stop()
-        if self.csms is not None:
-            await self.csms.stop()
+        for csms in {id(c): c for c in (self.csms, *self._listeners) if c is not None}.values():
+            await csms.stop()
         if self.rig is not None:
             await asyncio.to_thread(self.rig.__exit__, None, None, None)
 

@@ -162,12 +162,16 @@ def mutate_command(
     selection = (["--block", block] if block else []) + (["-k", k] if k else []) + \
         [a for t in tag or [] for a in ("--tag", t)]
     faults = list(fault) if fault else [f.name for f in CATALOGUE]
-    if not fault and config.csms.security_profile < 2:  # what only the TLS cases can show needs a TLS rig
-        tls_only = {f for c in library().values() if "tls" in c.tags for f in c.kills} - \
-            {f for c in library().values() if "tls" not in c.tags for f in c.kills}
-        faults = [f for f in faults if f not in tls_only]
-        console.print(f"{len(tls_only)} faults only the TLS cases show are left out: the rig's CSMS runs no TLS "
-                      f"(their matrix: --rig sim-sp3 --tag tls)", highlight=False, soft_wrap=True)
+    lacking = {tag for tag, ok in (("tls", config.csms.security_profile >= 2),
+                                   ("upgrade", config.csms.upgrade_port is not None)) if not ok}
+    if not fault and lacking:  # what only cases this rig cannot run can show is left out
+        cases = library().values()
+        only = {f for c in cases if lacking & set(c.tags) for f in c.kills} - \
+            {f for c in cases if not lacking & set(c.tags) for f in c.kills}
+        faults = [f for f in faults if f not in only]
+        console.print(f"{len(only)} faults only the {' and '.join(sorted(lacking))} cases show are left out: the rig "
+                      f"cannot run those cases (their matrices: --rig sim-sp3 --tag tls; --rig sim-sp2 --tag upgrade)",
+                      highlight=False, soft_wrap=True)
 
     def progress(name: str, verdicts: dict[str, str]) -> None:
         failed = [i for i, v in verdicts.items() if v == "fail"]

@@ -1,5 +1,7 @@
 """Which cases a campaign runs: by functional block (A, B, E, ...), by a pattern on the id or the
-title (``-k``: a case-insensitive substring, or a shell pattern with * and ?), by tag."""
+title (``-k``: a case-insensitive substring, or a shell pattern with * and ?), by tag. Cases run in
+library order, except that those tagged ``irreversible`` (they change the DUT for good, e.g. a
+security profile upgrade) come last."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def select(cases: dict[str, Case], *, blocks: list[str] | None = None, pattern: 
         chosen.append(c)
     if not chosen:
         raise ConfigError("no case matches the selection")
-    return chosen
+    return sorted(chosen, key=lambda c: "irreversible" in c.tags)  # stable: library order otherwise
 
 
 def _matches(pattern: str, c: Case) -> bool:

@@ -78,6 +78,8 @@ CATALOGUE: tuple[Fault, ...] = (
     # security
     Fault("no-security-event-on-reset", "security", "sends no SecurityEventNotification (ResetOrReboot) after a reset"),
     Fault("tls12-weak-cipher", "security", "offers TLS 1.2 at most and prefers a CBC cipher suite OCPP does not allow"),
+    Fault("accepts-security-downgrade", "security", "accepts a network profile with a lower security profile than the one in use"),
+    Fault("falls-back-to-lower-profile", "security", "keeps its lower-profile network slots after an upgrade and falls back to them"),
     Fault("accepts-unknown-csms-ca", "security", "does not verify the CSMS's certificate (connects to one from any CA)"),
     Fault("accepts-expired-csms-cert", "security", "does not check the validity dates of the CSMS's certificate"),
     Fault("accepts-old-tls", "security", "connects to a CSMS that offers only TLS 1.0 or 1.1"),

@@ -32,6 +32,7 @@ from hilbench.sim.charger.ev_facing import EvFacing
 from hilbench.sim.charger.ev_side import PlantEvse
 from hilbench.sim.charger.handlers import Handlers
 from hilbench.sim.charger.meter import Meter
+from hilbench.sim.charger.network import NetworkProfiles
 from hilbench.sim.charger.power_stage import EvLimits, PowerStage
 from hilbench.sim.charger.queue import MessageQueue
 from hilbench.sim.charger.signed_meter import OcmfSigner
@@ -60,8 +61,10 @@ class Firmware:
         dm_state = state / "device_model.json" if state else None
         if dm_state is not None and self.faults.on("settings-lost-on-reboot"):
             dm_state.unlink(missing_ok=True)
+        self.network = NetworkProfiles(c, state, self.faults)
         self.dm = DeviceModel.load(c.variant, state_file=dm_state, overrides=self._runtime_values())
         self.dm.apply_pending()
+        self.network.start(self.dm)
         self.meter = Meter(self.plant, dc=c.dc, faults=self.faults, state_file=state / "meter.json" if state else None)
         self.signer = OcmfSigner(state / "meter_key.pem" if state else None, c.ocmf_curve,
                                  meter_serial=f"{c.station_id}-M1", gateway_id=c.station_id, current_type="DC" if c.dc else "AC")
@@ -169,10 +172,11 @@ class Firmware:
         c = self.config
         attempt = 0
         while True:
-            context = (tls_client.client_context(c, self.pki, self.certificates.installed())
-                       if self.pki is not None and c.security_profile in (2, 3) else None)
-            station = Station(c.csms_url, c.station_id, version="2.1", security_profile=c.security_profile,
-                              password=self.dm.value("SecurityCtrlr", "BasicAuthPassword") or c.password,
+            slot = self.network.current()
+            context = (tls_client.client_context(c, self.pki, self.certificates.installed(), slot.security_profile)
+                       if self.pki is not None and slot.security_profile in (2, 3) else None)
+            station = Station(slot.url, c.station_id, version="2.1", security_profile=slot.security_profile,
+                              password=self.dm.value("SecurityCtrlr", "BasicAuthPassword") or slot.password,
                               pki=self.pki, ssl_context=context,
                               handlers=self.handlers.table(), call_timeout_s=c.call_timeout_s, hook=self._ocpp_hook,
                               vendor="hilbench", model=f"VirtualCharger-{c.variant.upper()}",
@@ -186,10 +190,12 @@ class Firmware:
                     tls_client.security_event(e)
                 if event is not None and event[0] not in {kind for kind, _ in self._security_pending}:
                     self._security_pending.append(event)  # once per kind until it can be sent
+                self.network.failed()
                 self.note(f"connect failed ({e}); retry in {wait:.2f} s")
                 await asyncio.sleep(wait)
                 continue
             attempt = 0
+            self.network.connected(self.dm)
             self.station = station
             self.online = True
             assert station.link is not None

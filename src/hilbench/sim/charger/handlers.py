@@ -38,7 +38,7 @@ class Handlers:
                        "RequestStopTransaction", "GetTransactionStatus", "TriggerMessage", "ChangeAvailability",
                        "SetChargingProfile", "GetChargingProfiles", "ClearChargingProfile", "GetCompositeSchedule",
                        "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector",
-                       "CertificateSigned"):
+                       "CertificateSigned", "SetNetworkProfile"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
         return table
 
@@ -56,10 +56,31 @@ class Handlers:
     def _setVariables(self, _a: str, req: Payload) -> Payload:  # noqa: N802
         self._size_check("SetVariables", len(req["setVariableData"]))
         f = self.fw.faults
-        return {"setVariableResult": [self.fw.dm.set(d, readonly_accepted=f.on("readonly-variable-accepted"),
+        return {"setVariableResult": [self._network_priority(d) or
+                                      self.fw.dm.set(d, readonly_accepted=f.on("readonly-variable-accepted"),
                                                      unknown_accepted=f.on("unknown-component-accepted"),
                                                      unchecked=f.on("out-of-range-variable-accepted"))
                                       for d in req["setVariableData"]]}
+
+    def _network_priority(self, d: Payload) -> Payload | None:
+        """The rejection of a NetworkConfigurationPriority no network profile allows (A05, B09)."""
+        if d["component"].get("name") != "OCPPCommCtrlr" or d["variable"].get("name") != "NetworkConfigurationPriority" \
+                or d.get("attributeType", "Actual") != "Actual":
+            return None
+        problem = self.fw.network.priority_problem(d["attributeValue"])
+        if problem is None:
+            return None
+        return {"component": d["component"], "variable": d["variable"], "attributeType": "Actual",
+                "attributeStatus": "Rejected", "attributeStatusInfo": {"reasonCode": "InvalidValue", "additionalInfo": problem}}
+
+    def _setNetworkProfile(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        fw = self.fw
+        has_certificate = fw.certificates.installed() is not None or (
+            fw.pki is not None and fw.pki.station_files(fw.config.station_id).cert.exists())
+        status, reason, info = fw.network.set_profile(req["configurationSlot"], req["connectionData"], has_certificate)
+        if status == "Accepted":
+            fw.network.show(fw.dm)
+        return _status(status, reason, info)
 
     def _size_check(self, instance: str, count: int) -> None:
         try:
@@ -159,7 +180,7 @@ class Handlers:
                 return _status("Rejected", "NoTransaction")
             fw.tx.event("Updated", "Trigger", context="Trigger", measurands=fw.dm.get_list("SampledDataCtrlr", "TxUpdatedMeasurands"))
         elif what == "SignChargingStationCertificate":
-            if fw.config.security_profile != 3:
+            if fw.network.current().security_profile != 3:
                 return _status("Rejected", "NotEnabled", "the charger has no client certificate below security profile 3")
             fw.spawn(fw.call("SignCertificate", {"csr": fw.certificates.new_request(),
                                                  "certificateType": "ChargingStationCertificate"}), "SignCertificate")

@@ -22,13 +22,16 @@ _VERSION_REASONS = {"UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION", "NO_
                     "WRONG_SSL_VERSION", "WRONG_VERSION_NUMBER", "TLSV1_ALERT_INSUFFICIENT_SECURITY"}
 
 
-def client_context(config: ChargerConfig, pki: TestPki, installed: CertPair | None) -> ssl.SSLContext:
+def client_context(config: ChargerConfig, pki: TestPki, installed: CertPair | None,
+                   profile: int | None = None) -> ssl.SSLContext:
+    """The context for one connection attempt; ``profile``: the network slot's security profile."""
     faults = config.faults
+    profile = config.security_profile if profile is None else profile
     own = None
-    if config.security_profile == 3:
+    if profile == 3:
         own = installed or pki.station(config.station_id)
     weak = faults.on("tls12-weak-cipher")  # CBC first, then what OCPP allows: the bench CSMS still takes it
-    return tls.client_context(config.security_profile, pki.ca.cert, own.cert if own else None, own.key if own else None,
+    return tls.client_context(profile, pki.ca.cert, own.cert if own else None, own.key if own else None,
                               min_version="1.0" if faults.on("accepts-old-tls") else "1.2",
                               max_version="1.2" if weak else None,
                               tls12_ciphers=f"{WEAK_TLS12_CIPHERS}:{tls.OCPP_TLS12_CIPHERS}" if weak else tls.OCPP_TLS12_CIPHERS,
