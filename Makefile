@@ -53,13 +53,13 @@ test-python: build peers chromium
 
 # The full mutation kill matrix (not part of `make test`, which runs a subset): every case of the
 # library against the virtual charger once clean and once per named fault; the TLS cases and their
-# faults on the security-profile-3 rig, the profile upgrade on the profile-2 rig.
+# faults on the security-profile-3 rig, the password and profile upgrade cases on the profile-2 rig.
 mutate: build
 	$(VENV)/bin/hilbench mutate --rig sim --out out/mutation
 	$(VENV)/bin/hilbench mutate --rig sim-sp3 --tag tls --out out/mutation-tls \
 	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if 'tls' in c.tags for f in c.kills})))")
-	$(VENV)/bin/hilbench mutate --rig sim-sp2 --tag upgrade --out out/mutation-upgrade \
-	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if 'upgrade' in c.tags for f in c.kills})))")
+	$(VENV)/bin/hilbench mutate --rig sim-sp2 --tag upgrade --tag password --out out/mutation-sp2 \
+	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if {'upgrade', 'password'} & set(c.tags) for f in c.kills})))")
 
 bench: build
 	cargo bench -p hilbench-core --bench integrate --bench ocmf --bench v2g

@@ -48,8 +48,8 @@ def test_the_library_passes_against_the_clean_charger(tmp_path: Path) -> None:
     p = subprocess.run([*HILBENCH, "run", "--rig", "sim", "--block", "A,B,E,J,RPC", "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=600)
     record = json.loads((tmp_path / "record.json").read_text())
-    # the sim rig's CSMS runs security profile 0: no TLS, nothing to upgrade from
-    tls = {i for i, c in CASES.items() if {"tls", "upgrade"} & set(c.tags)}
+    # the sim rig's CSMS runs security profile 0: no TLS, no password, nothing to upgrade from
+    tls = {i for i, c in CASES.items() if {"tls", "upgrade", "password"} & set(c.tags)}
     bad = {c["id"]: (c["verdict"], c["reason"]) for c in record["cases"]
            if c["verdict"] != ("skipped" if c["id"] in tls else "pass")}
     assert not bad, bad
@@ -64,9 +64,10 @@ def test_the_tls_cases_pass_under_security_profile_3(tmp_path: Path) -> None:
     assert len(results) >= 5 and not bad, bad
 
 
-def test_the_security_profile_upgrade_passes_from_profile_2(tmp_path: Path) -> None:
-    """rigs/sim-sp2.toml: the DUT moves to the bench CSMS's profile 3 listener and stays there."""
-    results = _run(tmp_path, [i for i, c in CASES.items() if "upgrade" in c.tags], rig="sim-sp2")
+def test_the_password_and_upgrade_cases_pass_under_profile_2(tmp_path: Path) -> None:
+    """rigs/sim-sp2.toml: the DUT takes a new password, then moves to the bench CSMS's profile 3
+    listener and stays there."""
+    results = _run(tmp_path, [i for i, c in CASES.items() if {"upgrade", "password"} & set(c.tags)], rig="sim-sp2")
     bad = {i: (r["verdict"], r["reason"]) for i, r in results.items() if r["verdict"] != "pass"}
     assert results and not bad, bad
 
@@ -74,7 +75,7 @@ def test_the_security_profile_upgrade_passes_from_profile_2(tmp_path: Path) -> N
 @pytest.mark.parametrize("fault", FAULTS)
 def test_each_case_fails_on_the_faults_it_catches(tmp_path: Path, fault: str) -> None:
     ids = [c.id for c in CASES.values() if fault in c.kills]
-    rig = "sim-sp2" if all("upgrade" in CASES[i].tags for i in ids) else \
+    rig = "sim-sp2" if all({"upgrade", "password"} & set(CASES[i].tags) for i in ids) else \
         "sim-sp3" if all("tls" in CASES[i].tags for i in ids) else "sim"
     results = _run(tmp_path, ids, (fault,), rig=rig)
     wrong = {i: (r["verdict"], r["reason"]) for i, r in results.items() if r["verdict"] != "fail"}

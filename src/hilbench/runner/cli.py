@@ -163,6 +163,7 @@ def mutate_command(
         [a for t in tag or [] for a in ("--tag", t)]
     faults = list(fault) if fault else [f.name for f in CATALOGUE]
     lacking = {tag for tag, ok in (("tls", config.csms.security_profile >= 2),
+                                   ("password", config.csms.security_profile in (1, 2)),
                                    ("upgrade", config.csms.upgrade_port is not None)) if not ok}
     if not fault and lacking:  # what only cases this rig cannot run can show is left out
         cases = library().values()
@@ -170,7 +171,7 @@ def mutate_command(
             {f for c in cases if not lacking & set(c.tags) for f in c.kills}
         faults = [f for f in faults if f not in only]
         console.print(f"{len(only)} faults only the {' and '.join(sorted(lacking))} cases show are left out: the rig "
-                      f"cannot run those cases (their matrices: --rig sim-sp3 --tag tls; --rig sim-sp2 --tag upgrade)",
+                      f"cannot run those cases (their matrices: --rig sim-sp3 --tag tls; --rig sim-sp2 --tag upgrade --tag password)",
                       highlight=False, soft_wrap=True)
 
     def progress(name: str, verdicts: dict[str, str]) -> None:

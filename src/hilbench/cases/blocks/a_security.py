@@ -1,10 +1,13 @@
-"""A — Security: security events the DUT must report (A04), and the security profile it runs
-against the bench CSMS's (A00). Profile-specific cases skip on a rig whose CSMS runs another one."""
+"""A — Security: security events the DUT must report (A04), the security profile it runs against
+the bench CSMS's (A00), and a new Basic-auth password (A01). Profile-specific cases skip on a rig
+whose CSMS runs another one."""
 
 from __future__ import annotations
 
+import secrets
+
 from hilbench.cases.model import CaseSkipped, Measurement, case
-from hilbench.runner.context import CaseContext
+from hilbench.runner.context import BenchError, CaseContext
 
 
 @case("HB_A_04_CS", "A reset is reported as a security event (ResetOrReboot)",
@@ -26,7 +29,7 @@ async def reset_event(ctx: CaseContext) -> None:
 async def reconfiguration_event(ctx: CaseContext) -> None:
     """SetVariables SecurityCtrlr.BasicAuthPassword — under security profile 0 the password is not
     used for the connection, so changing it cannot lock the bench out."""
-    if ctx.campaign.config.csms.security_profile in (1, 2):
+    if ctx.campaign.csms is not None and ctx.campaign.csms.security_profile in (1, 2):
         raise CaseSkipped("the rig's CSMS authenticates by password: changing it would end the connection")
     res = await ctx.csms.call("SetVariables", {"setVariableData": [
         {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"},
@@ -44,7 +47,8 @@ async def reconfiguration_event(ctx: CaseContext) -> None:
 async def security_profile(ctx: CaseContext) -> None:
     """SecurityCtrlr.SecurityProfile equals the profile the DUT connected with, and a CSMS cannot
     lower it with SetVariables (the variable is read-only; A05 upgrades by SetNetworkProfile)."""
-    expected = str(ctx.campaign.config.csms.security_profile)
+    assert ctx.campaign.csms is not None
+    expected = str(ctx.campaign.csms.security_profile)
     reported = await ctx.csms.get_variable("SecurityCtrlr", "SecurityProfile")
     res = await ctx.csms.call("SetVariables", {"setVariableData": [
         {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "SecurityProfile"},
@@ -53,3 +57,38 @@ async def security_profile(ctx: CaseContext) -> None:
     ctx.note(f"reported {reported}, SetVariables answered {res['setVariableResult'][0]['attributeStatus']}, then {after}")
     ctx.measure["security_profile_matches"] = reported == expected == after and \
         res["setVariableResult"][0]["attributeStatus"] == "Rejected"
+
+
+@case("HB_A_01_CS", "The DUT connects with the new Basic-auth password the CSMS set",
+      use_cases=["A01"], requirements=["A01.FR.01", "A01.FR.02", "A01.FR.03"],
+      measurements=[Measurement("set_status", equals="Accepted"),
+                    Measurement("reconnected_with_new_password", equals=True,
+                                description="the bench CSMS takes only the new password from then on")],
+      tags=["password"], timeout_s=150, kills=["password-change-ignored"])
+async def new_password(ctx: CaseContext) -> None:
+    """SetVariables SecurityCtrlr.BasicAuthPassword with a fresh 32-character password; the bench
+    CSMS then takes only that one and drops the connection. The DUT's next connection must carry
+    it (⚠ the A01 FR numbers are cited from the use-case table, their texts were not at hand). A
+    DUT that keeps the old one gets it back afterwards, so that the campaign goes on."""
+    csms, sid = ctx.campaign.csms, ctx.campaign.station_id
+    if csms is None or csms.security_profile not in (1, 2):
+        raise CaseSkipped(f"the rig's CSMS runs security profile {csms.security_profile if csms else '?'}: "
+                          f"no Basic-auth password (profiles 1 and 2)")
+    password = "hb-a01-" + secrets.token_hex(13)
+    res = await ctx.csms.call("SetVariables", {"setVariableData": [
+        {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}, "attributeValue": password}]})
+    ctx.measure["set_status"] = status = res["setVariableResult"][0]["attributeStatus"]
+    if status != "Accepted":
+        return
+    old, csms.passwords[sid] = csms.passwords.get(sid), password
+    refused = len(csms.refusals)
+    await ctx.campaign.cut_connection(1.0)
+    try:
+        await ctx.csms.reconnected(60)
+        ctx.measure["reconnected_with_new_password"] = True
+    except BenchError:
+        ctx.measure["reconnected_with_new_password"] = False
+        ctx.note(f"refused meanwhile: {[why for s, why in list(csms.refusals)[refused:] if s == sid][-3:]}")
+        if old is not None:  # the DUT's old password again, for the cases after this one
+            csms.passwords[sid] = old
+            await ctx.csms.reconnected(60)

@@ -32,7 +32,7 @@ EVENT_S = 30.0
 
 
 def _pki(ctx: CaseContext, *, profile_3: bool = False) -> TestPki:
-    profile = ctx.campaign.config.csms.security_profile
+    profile = ctx.campaign.csms.security_profile if ctx.campaign.csms else 0
     if profile < 2 or (profile_3 and profile != 3):
         raise CaseSkipped(f"the rig's CSMS runs security profile {profile}: "
                           f"{'the station certificate (A02) is profile 3' if profile_3 else 'no TLS'}")
@@ -123,6 +123,7 @@ async def negotiated_tls(ctx: CaseContext) -> None:
     3 the client certificate's CN must be the DUT's identity. Then the DUT must come back to the
     bench CSMS."""
     _pki(ctx)
+    profile = ctx.campaign.csms.security_profile if ctx.campaign.csms else 0
     async with ctx.campaign.probe_csms(any_cipher=True) as probe:
         await _attempts(probe, 1, ATTEMPT_WINDOW_S)
     done = [h for h in probe.handshakes if h.version]
@@ -138,7 +139,7 @@ async def negotiated_tls(ctx: CaseContext) -> None:
         return
     ctx.measure["connections_outside_ocpp"] = sum(
         h.version != "TLSv1.3" and (h.version != "TLSv1.2" or h.cipher not in allowed) for h in done)
-    if ctx.campaign.config.csms.security_profile == 3:
+    if profile == 3:
         ctx.measure.limits("client_certificate_cn", equals=ctx.campaign.station_id)
         ctx.measure["client_certificate_cn"] = ",".join(sorted({h.client_cn or "(none)" for h in done}))
     else:

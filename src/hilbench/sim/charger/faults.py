@@ -78,6 +78,7 @@ CATALOGUE: tuple[Fault, ...] = (
     # security
     Fault("no-security-event-on-reset", "security", "sends no SecurityEventNotification (ResetOrReboot) after a reset"),
     Fault("tls12-weak-cipher", "security", "offers TLS 1.2 at most and prefers a CBC cipher suite OCPP does not allow"),
+    Fault("password-change-ignored", "security", "accepts a new Basic-auth password but keeps connecting with the old one"),
     Fault("accepts-security-downgrade", "security", "accepts a network profile with a lower security profile than the one in use"),
     Fault("falls-back-to-lower-profile", "security", "keeps its lower-profile network slots after an upgrade and falls back to them"),
     Fault("accepts-unknown-csms-ca", "security", "does not verify the CSMS's certificate (connects to one from any CA)"),

@@ -176,7 +176,7 @@ class Firmware:
             context = (tls_client.client_context(c, self.pki, self.certificates.installed(), slot.security_profile)
                        if self.pki is not None and slot.security_profile in (2, 3) else None)
             station = Station(slot.url, c.station_id, version="2.1", security_profile=slot.security_profile,
-                              password=self.dm.value("SecurityCtrlr", "BasicAuthPassword") or slot.password,
+                              password=self._password(slot.password),
                               pki=self.pki, ssl_context=context,
                               handlers=self.handlers.table(), call_timeout_s=c.call_timeout_s, hook=self._ocpp_hook,
                               vendor="hilbench", model=f"VirtualCharger-{c.variant.upper()}",
@@ -217,6 +217,12 @@ class Firmware:
                     await station.close()
                 self.station = None
             await asyncio.sleep(self._backoff(1))
+
+    def _password(self, configured: str | None) -> str | None:
+        """The Basic-auth password: the one the CSMS set last (A01), else the network slot's."""
+        if self.faults.on("password-change-ignored"):
+            return configured
+        return self.dm.value("SecurityCtrlr", "BasicAuthPassword") or configured
 
     def _backoff(self, attempt: int) -> float:
         base = _int(self.dm, "OCPPCommCtrlr", "RetryBackOffWaitMinimum", 1)
