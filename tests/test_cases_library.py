@@ -72,6 +72,19 @@ def test_the_password_and_upgrade_cases_pass_under_profile_2(tmp_path: Path) -> 
     assert results and not bad, bad
 
 
+def test_the_profile_and_password_cases_pass_under_profile_1(tmp_path: Path) -> None:
+    """Security profile 1 (plain ws, Basic auth): the DUT runs it and takes a new password; the
+    TLS cases skip."""
+    rig = tmp_path / "sim-sp1.toml"
+    rig.write_text('[rig]\nname = "sim-sp1"\nsimulated = true\n[csms]\nport = 0\nsecurity_profile = 1\n'
+                   '[dut]\nkind = "virtual"\nstation_id = "HB-VC-SP1"\nsecurity_profile = 1\n'
+                   'password = "hilbench-sp1-password"\n')
+    ids = ["HB_A_00_CS", "HB_A_01_CS", "HB_A_00_TLS_CS"]
+    campaign = Campaign(load_rig(rig), [CASES[i] for i in ids], tmp_path / "out")
+    results = {r["id"]: r["verdict"] for r in asyncio.run(campaign.run())["cases"]}
+    assert results == {"HB_A_00_CS": "pass", "HB_A_01_CS": "pass", "HB_A_00_TLS_CS": "skipped"}, results
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 def test_each_case_fails_on_the_faults_it_catches(tmp_path: Path, fault: str) -> None:
     ids = [c.id for c in CASES.values() if fault in c.kills]
