@@ -35,13 +35,22 @@ test-rust:
 
 # Josev (ISO 15118-20, EXIficient over Java 17) as the independent V2G peer; aiofile is an
 # undeclared dependency of its EVCC.
-peers: $(PEERS)/josev/.installed
+peers: $(PEERS)/josev/.installed $(PEERS)/junit/junit-10.xsd
 
 $(PEERS)/josev/.installed:
 	python3 -m venv $(PEERS)/josev
 	$(PEERS)/josev/bin/python -m pip install --quiet --upgrade pip
 	$(PEERS)/josev/bin/python -m pip install --quiet "iso15118==0.31.2" "aiofile>=3.8"
 	touch $@
+
+# The Jenkins xUnit plugin's JUnit schema (MIT licence), as pytest's source distribution carries
+# it: the public schema tests/test_report_junit.py checks junit.xml against, beside hilbench's own.
+$(PEERS)/junit/junit-10.xsd: | $(PY)
+	mkdir -p $(PEERS)/junit
+	$(PY) -m pip download --quiet --no-deps --no-binary :all: "pytest==8.3.3" -d $(PEERS)/junit
+	tar -xzf $(PEERS)/junit/pytest-8.3.3.tar.gz -C $(PEERS)/junit --strip-components=3 \
+	  pytest-8.3.3/testing/example_scripts/junit-10.xsd
+	rm -f $(PEERS)/junit/pytest-8.3.3.tar.gz
 
 # Headless Chromium (Debian's package) for the HTML report's browser test.
 .PHONY: chromium
