@@ -81,6 +81,8 @@ def test_sim_charger_boots_at_a_csms_and_stops_on_sigint(tmp_path: Path) -> None
     ('kind = "virtual"\nstation_id = "a b"', "dut.station_id: 'a b' has characters outside"),
     ('kind = "external"\nstation_id = "CS1"\nsecurity_profile = 1', "dut.password: missing"),
     ('kind = "external"\nstation_id = "CS1"\nvariant = "dc"', "dut.variant: unknown key for an external charger"),
+    ('kind = "virtual"\nsetpoint_settling_s = -1.0', "dut.setpoint_settling_s: -1.0 is not in (0, 600] s"),
+    ('kind = "external"\nstation_id = "CS1"\nsetpoint_settling_s = "1"', "dut.setpoint_settling_s: has the wrong type"),
 ])
 def test_bad_dut_sections_name_the_key(tmp_path: Path, dut: str, message: str) -> None:
     rig = tmp_path / "rig.toml"
@@ -99,6 +101,6 @@ def test_a_protocol_only_rig_has_no_instruments(tmp_path: Path) -> None:
 
 def test_dut_table_builds_the_charger_config() -> None:
     config = load_rig("sim")
-    assert config.dut is not None
+    assert config.dut is not None and config.dut.setpoint_settling_s == 0.8  # declared, not a charger option
     c = ChargerConfig.from_table(dict(config.dut.virtual or {}), csms_url="ws://127.0.0.1:1/ocpp")
     assert (c.variant, c.station_id, c.max_power_w, c.max_current_a) == ("dc", "HB-VC-001", 22_000.0, 100.0)

@@ -15,8 +15,10 @@ from hilbench.errors import ConfigError, RigError
 from hilbench.ocpp.identity import station_id_problem
 
 CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval", "upgrade_port"}
+#: What the lab declares of its DUT (its datasheet or the test plan), for either kind.
+DECLARED_KEYS = {"setpoint_settling_s"}
 EXTERNAL_KEYS = {"kind", "station_id", "security_profile", "password", "certificate", "key", "secc_interface",
-                 "secc_address"}
+                 "secc_address"} | DECLARED_KEYS
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class DutConfig:
     secc_address: str | None = None
     #: The virtual charger's table (kind = "virtual"), checked by ChargerConfig.from_table.
     virtual: Mapping[str, Any] | None = None
+    #: Declared: the time from a new setpoint at the CSMS to the power within tolerance, s (Q cases).
+    setpoint_settling_s: float = 1.0
 
     def describe(self) -> str:
         if self.kind == "virtual":
@@ -113,17 +117,21 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
     profile = _get(table, "security_profile", int, fail, 0)
     if profile not in (0, 1, 2, 3):
         raise fail("security_profile", f"{profile} is not 0-3")
+    settling = _get(table, "setpoint_settling_s", float, fail, 1.0)
+    if not 0.0 < settling <= 600.0:
+        raise fail("setpoint_settling_s", f"{settling} is not in (0, 600] s")
     if kind == "virtual":
         from hilbench.sim.charger.config import ChargerConfig
 
-        checked = dict(table)
+        checked = {k: v for k, v in table.items() if k not in DECLARED_KEYS}
         if "pki_dir" not in checked and csms is not None and (csms.pki_dir or csms.pki_auto):
             checked["pki_dir"] = str(csms.pki_dir or "auto")  # the campaign passes the real folder
         try:
             ChargerConfig.from_table(checked, where=f"{where}: dut")
         except ConfigError as e:
             raise RigError(str(e)) from None
-        return DutConfig("virtual", station_id, profile, _get(table, "password", str, fail, None), virtual=dict(table))
+        return DutConfig("virtual", station_id, profile, _get(table, "password", str, fail, None),
+                         virtual={k: v for k, v in table.items() if k not in DECLARED_KEYS}, setpoint_settling_s=settling)
     for key in table:
         if key not in EXTERNAL_KEYS:
             raise fail(key, f"unknown key for an external charger (known: {', '.join(sorted(EXTERNAL_KEYS))})")
@@ -132,7 +140,8 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
         raise fail("password", f"missing: security profile {profile} authenticates the charger by its Basic-auth password")
     cert, key = _get(table, "certificate", str, fail, None), _get(table, "key", str, fail, None)
     return DutConfig("external", station_id, profile, password, Path(cert) if cert else None, Path(key) if key else None,
-                     _get(table, "secc_interface", str, fail, None), _get(table, "secc_address", str, fail, None))
+                     _get(table, "secc_interface", str, fail, None), _get(table, "secc_address", str, fail, None),
+                     setpoint_settling_s=settling)
 
 
 def _get(table: Mapping[str, Any], key: str, kind: type, fail: Any, default: Any) -> Any:

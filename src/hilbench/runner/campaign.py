@@ -120,15 +120,25 @@ class Campaign:
 
     async def cut_connection(self, seconds: float) -> None:
         """The CSMS goes away for ``seconds``: its listener closes, the DUT's connection drops."""
-        assert self.csms is not None
-        port = self.csms.port
+        async with self.csms_away():
+            await asyncio.sleep(seconds)
+
+    @contextlib.asynccontextmanager
+    async def csms_away(self) -> AsyncIterator[None]:
+        """While inside, the bench CSMS is gone: its listener closed, the DUT's connection dropped.
+        It is back, on the same port, afterwards."""
+        csms = self.csms
+        assert csms is not None
+        port = csms.port
         link = self.dut_link()
-        await self.csms.stop()
+        await csms.stop()
         if link is not None:
             await link.close()
-        await asyncio.sleep(seconds)
-        self.csms.port = port
-        await self.csms.start()
+        try:
+            yield
+        finally:
+            csms.port = port
+            await csms.start()
 
     @contextlib.asynccontextmanager
     async def probe_csms(self, *, server_cert: CertPair | None = None, tls_max_version: str | None = None,

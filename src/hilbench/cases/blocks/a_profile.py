@@ -14,6 +14,8 @@ later work of the campaign goes through the upgraded listener.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 from hilbench.cases.model import CaseSkipped, Measurement, case
@@ -84,7 +86,10 @@ async def upgrade_profile(ctx: CaseContext) -> None:
     campaign.switch_csms(new)
     await ctx.csms.expect("BootNotification", 30)
     before = old.connections_total
-    await campaign.cut_connection(FALLBACK_WATCH_S)  # the DUT's only way out is the old profile
+    async with campaign.csms_away():  # the DUT's only way out is the old profile
+        deadline = time.monotonic() + FALLBACK_WATCH_S
+        while old.connections_total == before and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
     ctx.measure["connections_at_old_profile"] = old.connections_total - before
     await old.stop()  # nothing may use it any more: a DUT that fell back must come up again
     if (link := old.stations.get(campaign.station_id)) is not None:

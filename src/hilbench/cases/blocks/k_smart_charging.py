@@ -1,0 +1,129 @@
+"""K — Smart charging, judged by the power analyzer at the DUT's outlet: a charging profile's limit
+caps what the DUT lets the EV take, whatever the EV asks for; the composite schedule the DUT reports
+is what it then does; and what the bench EV asked for over ISO 15118-20 reaches the CSMS unchanged
+in NotifyEVChargingNeeds (the link between the two protocols).
+
+⚠ The K01 requirement numbers are cited from the use-case table; their texts were not at hand."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hilbench.cases.blocks.e_transactions import remote_start
+from hilbench.cases.blocks.q_bidirectional import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, v2x_session
+from hilbench.cases.model import Measurement, case
+from hilbench.cases.power import tolerance_w
+from hilbench.cases.profiles import tx_profile
+from hilbench.runner.context import BenchError, CaseContext
+
+LIMIT_W = 5_000.0
+BAND_W = tolerance_w(LIMIT_W, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+
+
+@case("HB_K_01_LIM_CS", "A TxProfile limit caps the charging power below what the EV asks for",
+      use_cases=["K01"], requirements=["K01.FR.01", "K01.FR.02"], roles=ROLES,
+      measurements=[Measurement("charge_power", unit="W", low=LIMIT_W - BAND_W, high=LIMIT_W + BAND_W,
+                                description="mean outlet power under a 5 kW limit, the EV asking for 11 kW")],
+      kills=["ignores-charging-limit"], timeout_s=90)
+async def charging_limit(ctx: CaseContext) -> None:
+    """ChargingOnly with a 5 kW limit: the EV asks for its 11 kW; the DUT must give it the limit,
+    no more (and, as the EV wants more, no less)."""
+    tid = await v2x_session(ctx, "HB-K01", 304)
+    steps = Stepper(ctx, "limit")
+    _, mean = await steps.step(tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": LIMIT_W}]),
+                               LIMIT_W)
+    await end_session(ctx, tid)
+    ctx.measure["charge_power"] = None if mean is None else round(mean, 1)
+
+
+@case("HB_K_15_CS", "What the EV asked for over ISO 15118-20 reaches the CSMS unchanged (NotifyEVChargingNeeds)",
+      use_cases=["K15", "Q01"], requirements=["K15.FR.01", "K15.FR.02", "K15.FR.20"], roles=ROLES,
+      measurements=[Measurement("needs_schema_valid", equals=True,
+                                description="no NotifyEVChargingNeeds the bench refused against the 2.1 schema"),
+                    Measurement("max_charge_power", unit="W"), Measurement("max_discharge_power", unit="W"),
+                    Measurement("max_energy_request", unit="Wh")],
+      kills=["charging-needs-altered", "schema-violation-notify-ev-charging-needs"], timeout_s=60)
+async def charging_needs(ctx: CaseContext) -> None:
+    """What the bench EV put on the wire (its maximum charge and discharge power in
+    ChargeParameterDiscoveryReq, its maximum energy request in ScheduleExchangeReq, as recorded)
+    against the V2X parameters of the DUT's NotifyEVChargingNeeds: equal to 0.1 % (the -20
+    messages carry a value and a power-of-ten exponent)."""
+    await ctx.io(ctx.ev.plug_in)
+    tid = await remote_start(ctx, "HB-K15", 305)
+    await ctx.ev.start("auto", "dynamic")
+    needs = await ctx.csms.expect("NotifyEVChargingNeeds", 15, required=False)
+    refused = [v for v in ctx.csms.link.violations if "NotifyEVChargingNeeds" in v.raw]
+    for v in refused:
+        ctx.note(f"refused NotifyEVChargingNeeds: {v.code}: {v.message}")
+    ctx.measure["needs_schema_valid"] = not refused
+    sent = _sent_by_ev(ctx)
+    for name, value in sent.items():
+        ctx.note(f"the bench EV sent {name} = {value}")
+        if value is None:
+            raise BenchError(f"the bench EV's trace has no {name}: the session did not get that far")
+        band = max(0.5, abs(value) * 0.001)  # the -20 value x 10^exponent form may round; nothing more
+        ctx.measure.limits(name, low=value - band, high=value + band)
+    v2x = (needs or {}).get("chargingNeeds", {}).get("v2xChargingParameters", {})
+    ctx.measure["max_charge_power"] = v2x.get("maxChargePower", "absent")
+    ctx.measure["max_discharge_power"] = v2x.get("maxDischargePower", "absent")
+    ctx.measure["max_energy_request"] = v2x.get("evMaxEnergyRequest", "absent")
+    await end_session(ctx, tid)
+
+
+@case("HB_K_08_CS", "GetCompositeSchedule reports the limit the DUT then applies, as measured",
+      use_cases=["K08", "K01"], requirements=["K08.FR.01", "K08.FR.02", "K01.FR.05"], roles=ROLES,
+      measurements=[Measurement("composite_limit", unit="W", equals=4_000.0,
+                                description="first period: the stack level 1 profile (4 kW) over level 0 (8 kW)"),
+                    Measurement("charge_power", unit="W", low=4_000.0 - tolerance_w(4_000.0, TOLERANCE_PCT, TOLERANCE_FLOOR_W),
+                                high=4_000.0 + tolerance_w(4_000.0, TOLERANCE_PCT, TOLERANCE_FLOOR_W))],
+      kills=["composite-schedule-wrong"], timeout_s=90)
+async def composite_schedule(ctx: CaseContext) -> None:
+    """Two TxProfiles, 8 kW at stack level 0 and 4 kW at stack level 1: the higher level wins. The
+    composite schedule must say 4 kW, and the analyzer must see it."""
+    tid = await v2x_session(ctx, "HB-K08", 306)
+    steps = Stepper(ctx, "limit")
+    low = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": 8_000.0}], profile_id=21)
+    high = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": 4_000.0}], profile_id=22)
+    high["chargingProfile"]["stackLevel"] = 1
+    res = await ctx.csms.call("SetChargingProfile", low)
+    ctx.check(res["status"] == "Accepted", f"SetChargingProfile (stack level 0) answered {res['status']}")
+    _, mean = await steps.step(high, 4_000.0)
+    res = await ctx.csms.call("GetCompositeSchedule", {"duration": 60, "evseId": 1, "chargingRateUnit": "W"})
+    ctx.check(res["status"] == "Accepted", f"GetCompositeSchedule answered {res['status']}")
+    periods = res.get("schedule", {}).get("chargingSchedulePeriod", [])
+    ctx.note(f"composite schedule periods: {periods[:4]}")
+    ctx.measure["composite_limit"] = periods[0].get("limit", "absent") if periods else "no period"
+    ctx.measure["charge_power"] = None if mean is None else round(mean, 1)
+    await end_session(ctx, tid)
+
+
+def _sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
+    """The bench EV's last ChargeParameterDiscoveryReq and ScheduleExchangeReq, from the trace."""
+    last: dict[str, dict[str, Any]] = {}
+    for row in ctx.campaign.recorder.rows:
+        if row[1] == "v2g" and row[2] == "tx":
+            message = json.loads(row[4])
+            name = next(iter(message))
+            last["cpd" if name.endswith("ChargeParameterDiscoveryReq") else name] = message[name]
+    cpd, exchange = last.get("cpd", {}), last.get("ScheduleExchangeReq", {})
+    return {"max_charge_power": _rational(_find(cpd, "EVMaximumChargePower")),
+            "max_discharge_power": _rational(_find(cpd, "EVMaximumDischargePower")),
+            "max_energy_request": _rational(_find(exchange, "EVMaximumEnergyRequest"))}
+
+
+def _find(body: Any, key: str) -> Any:
+    if isinstance(body, dict):
+        if key in body:
+            return body[key]
+        for value in body.values():
+            if (found := _find(value, key)) is not None:
+                return found
+    return None
+
+
+def _rational(value: Any) -> float | None:
+    """An ISO 15118-20 RationalNumber (Value x 10^Exponent)."""
+    if not isinstance(value, dict) or "Value" not in value:
+        return None
+    return float(value["Value"]) * 10.0 ** int(value.get("Exponent", 0))

@@ -1,0 +1,62 @@
+"""Power as the instruments see it, for the cases that judge what the DUT did physically: the
+power analyzer's element at the DUT's outlet (the DC element for a DC session, the sum of the AC
+phases otherwise), sampled as fast as the analyzer answers into a series the report plots, and the
+moment a trace settles within a tolerance of a target."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from hilbench.runner.context import CaseContext, Series
+
+
+@dataclass(frozen=True)
+class Sample:
+    t_s: float      #: seconds since the trace began (the analyzer's own timestamp)
+    power_w: float  #: positive: towards the EV
+
+
+def tolerance_w(target_w: float, pct: float, floor_w: float) -> float:
+    """± band around a target: ``pct`` of it, at least ``floor_w`` (the analyzer's and the DUT's
+    resolution near zero)."""
+    return max(abs(target_w) * pct / 100.0, floor_w)
+
+
+async def outlet_power(ctx: CaseContext) -> tuple[float, int]:
+    """(W, the analyzer's monotonic ns) at the DUT's outlet."""
+    reading = await ctx.io(ctx.power_analyzer.read)
+    evcc = ctx.ev.evcc
+    dc = bool(evcc is not None and evcc.service is not None and evcc.service.dc)
+    sides = [reading["1"]] if dc else [r for name, r in reading.items() if name != "1"]
+    return sum(r.power_w for r in sides), next(iter(reading.values())).mono_ns
+
+
+async def trace(ctx: CaseContext, seconds: float, series: Series, *, t0_ns: int | None = None) -> list[Sample]:
+    """Samples the outlet power for ``seconds`` into ``series``; times count from ``t0_ns`` (now
+    by default)."""
+    start = time.monotonic_ns() if t0_ns is None else t0_ns
+    end = time.monotonic() + seconds
+    out = []
+    while time.monotonic() < end:
+        power, t_ns = await outlet_power(ctx)
+        series.add(power, t_ns)
+        out.append(Sample((t_ns - start) / 1e9, power))
+    return out
+
+
+def settled_at(samples: list[Sample], target_w: float, band_w: float) -> float | None:
+    """The time from which every later sample stays within ``band_w`` of ``target_w`` (None: the
+    trace never settles, or its last sample is outside)."""
+    settled = None
+    for s in samples:
+        if abs(s.power_w - target_w) <= band_w:
+            settled = s.t_s if settled is None else settled
+        else:
+            settled = None
+    return settled
+
+
+def mean_after(samples: list[Sample], t_s: float) -> float | None:
+    tail = [s.power_w for s in samples if s.t_s >= t_s]
+    return sum(tail) / len(tail) if tail else None
