@@ -99,6 +99,14 @@ def test_a_protocol_only_rig_has_no_instruments(tmp_path: Path) -> None:
     assert not config.instruments and config.dut is not None and config.csms.url("CS001") == "ws://127.0.0.1:9100/ocpp/CS001"
 
 
+def test_a_whole_number_of_seconds_is_a_settling_time(tmp_path: Path) -> None:
+    rig = tmp_path / "lab.toml"
+    rig.write_text('[rig]\nname = "lab"\n[dut]\nkind = "external"\nstation_id = "CS001"\nsetpoint_settling_s = 2\n')
+    config = load_rig(rig)
+    assert config.dut is not None and config.dut.setpoint_settling_s == 2.0
+    assert isinstance(config.dut.setpoint_settling_s, float)
+
+
 def test_dut_table_builds_the_charger_config() -> None:
     config = load_rig("sim")
     assert config.dut is not None and config.dut.setpoint_settling_s == 0.8  # declared, not a charger option

@@ -15,7 +15,9 @@ from hilbench.rig_file import load_rig
 from hilbench.sim.charger.config import ChargerConfig
 from hilbench.sim.charger.device_model import DeviceModel
 from hilbench.sim.charger.faults import Faults
-from hilbench.sim.charger.network import ATTEMPTS_PER_SLOT, NetworkProfiles
+from hilbench.sim.charger.network import NetworkProfiles
+
+ATTEMPTS_PER_SLOT = 3  # the device model's NetworkProfileConnectionAttempts
 
 UP = {"ocppCsmsUrl": "wss://127.0.0.1:9443/ocpp", "securityProfile": 3, "ocppInterface": "Wired0",
       "ocppTransport": "JSON", "messageTimeout": 30}
@@ -83,7 +85,7 @@ def test_the_upgrade_takes_effect_at_boot_and_drops_the_lower_slot(tmp_path: Pat
     assert set(net.slots) == {2} and dm.value("OCPPCommCtrlr", "NetworkConfigurationPriority") == "2"
     assert dm.value("SecurityCtrlr", "SecurityProfile") == "3"
     for _ in range(3 * ATTEMPTS_PER_SLOT):  # failures never lead back to profile 2
-        net.failed()
+        net.failed(ATTEMPTS_PER_SLOT)
     assert net.current().security_profile == 3
     assert net.set_profile(1, UP | {"securityProfile": 2, "ocppCsmsUrl": "wss://h/ocpp"}, True)[1] == "NoSecurityDowngrade"
 
@@ -97,9 +99,9 @@ def test_failed_attempts_hand_over_to_the_next_slot(tmp_path: Path) -> None:
     net.start(dm)
     net.connected(dm)  # the fault keeps slot 1
     for _ in range(ATTEMPTS_PER_SLOT - 1):
-        net.failed()
+        net.failed(ATTEMPTS_PER_SLOT)
     assert net.active == 2
-    net.failed()
+    net.failed(ATTEMPTS_PER_SLOT)
     assert (net.active, net.current().security_profile) == (1, 2)
 
 

@@ -70,3 +70,15 @@ def test_the_library_through_pytest(tmp_path: Path) -> None:
     assert f"{len(rpc)} passed" in p.stdout
     record = json.loads((tmp_path / "out" / "record.json").read_text())
     assert sorted(c["id"] for c in record["cases"]) == rpc
+
+
+def test_an_irreversible_case_is_collected_after_every_other(tmp_path: Path) -> None:
+    """The profile upgrade (tagged irreversible) changes the DUT for good: it comes after the lab's
+    own tests and the rest of the library, as ``hilbench run`` orders it."""
+    (tmp_path / "test_lab.py").write_text(LAB_CASES)
+    p = _pytest(tmp_path, "--collect-only", "test_lab.py", "--hilbench-rig", "sim", "--hilbench-library",
+                "--hilbench-block", "A")
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    items = [line for line in p.stdout.splitlines() if "::" in line or line.startswith("HB_")]
+    assert items and items[-1].endswith("HB_A_05_CS"), items
+    assert any("test_readonly" in line for line in items[:-1])

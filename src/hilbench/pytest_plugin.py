@@ -139,6 +139,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not config.getoption("--hilbench-rig") or not config.getoption("--hilbench-library"):
         return
     from hilbench.cases.model import library
+    from hilbench.runner.select import matches
 
     blocks = config.getoption("--hilbench-block")
     wanted = {b.strip() for b in blocks.split(",")} if blocks else None
@@ -146,9 +147,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     for case in library().values():
         if wanted and case.block not in wanted:
             continue
-        if keyword and keyword.lower() not in f"{case.id} {case.title}".lower():
+        if keyword and not matches(keyword, case):
             continue
         items.append(LibraryItem.from_parent(session, name=case.id, case=case))
+    # a case that changes the DUT for good (a security profile upgrade) after every other test,
+    # the lab's own included, as ``hilbench run`` orders them
+    items.sort(key=lambda item: isinstance(item, LibraryItem) and "irreversible" in item.case.tags)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -148,6 +148,8 @@ def _get(table: Mapping[str, Any], key: str, kind: type, fail: Any, default: Any
     if key not in table:
         return default
     value = table[key]
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)  # TOML's 2 and 2.0 mean the same number of seconds
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise fail(key, f"has the wrong type ({type(value).__name__}: {value!r}; expected {kind.__name__})")
     return value

@@ -13,7 +13,9 @@ from hilbench.runner.context import CaseContext, Series
 
 @dataclass(frozen=True)
 class Sample:
-    t_s: float      #: seconds since the trace began (the analyzer's own timestamp)
+    #: seconds since the trace began, by the host's monotonic clock when the reading came back (the
+    #: analyzer's measurement period ended at most one update interval and one query before)
+    t_s: float
     power_w: float  #: positive: towards the EV
 
 
@@ -57,6 +59,12 @@ def settled_at(samples: list[Sample], target_w: float, band_w: float) -> float |
     return settled
 
 
+#: Fewer samples than this in an averaging window: the analyzer answered too slowly to judge.
+MIN_SAMPLES = 5
+
+
 def mean_after(samples: list[Sample], t_s: float) -> float | None:
+    """The mean of every sample from ``t_s`` on, in band or not (a window fixed in time, so that an
+    oscillating DUT is averaged as it is, not by its best moments); None below :data:`MIN_SAMPLES`."""
     tail = [s.power_w for s in samples if s.t_s >= t_s]
-    return sum(tail) / len(tail) if tail else None
+    return sum(tail) / len(tail) if len(tail) >= MIN_SAMPLES else None

@@ -123,6 +123,10 @@ class Csms:
         #: The last HISTORY_KEPT stations that disconnected, oldest first.
         self.history: deque[StationSummary] = deque(maxlen=HISTORY_KEPT)
         self.connections_total = 0
+        #: Set: every handshake is refused with 503 and this reason, and recorded in ``refusals``
+        #: (a CSMS that is "down" yet counts who tried, e.g. to see a station retry before it
+        #: would fall back to another network profile).
+        self.closed_for: str | None = None
         self._arrivals = asyncio.Condition()
         self._server: Server | None = None
         self._ssl = (tls.server_context(security_profile, pki.csms.cert, pki.csms.key,
@@ -193,6 +197,8 @@ class Csms:
             if not e.station_id:
                 return self._refuse(conn, "?", http.HTTPStatus.NOT_FOUND, f"no station id in path {request.path[:100]!r}")
             return self._refuse(conn, "?", http.HTTPStatus.BAD_REQUEST, str(e))
+        if self.closed_for is not None:
+            return self._refuse(conn, sid, http.HTTPStatus.SERVICE_UNAVAILABLE, f"closed: {self.closed_for}")
         offered = request.headers.get_all("Sec-WebSocket-Protocol")
         if not any(p.strip() in self.subprotocols for h in offered for p in h.split(",")):
             return self._refuse(conn, sid, http.HTTPStatus.BAD_REQUEST,

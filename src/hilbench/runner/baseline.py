@@ -6,6 +6,7 @@ connected. And the virtual charger as the device under test, on the rig's plant.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,7 +61,11 @@ async def start_virtual(campaign: Campaign) -> Any:
     assert dut is not None and campaign.csms is not None
     table = dict(dut.virtual or {})
     table["fault"] = sorted(set(table.get("fault", [])) | set(campaign.faults))
-    table.setdefault("state_dir", str(campaign.out_dir / "dut-state"))
+    if "state_dir" not in table:  # the campaign's own: a fresh charger, not the last run's upgraded slots
+        state = campaign.out_dir / "dut-state"
+        if state.is_dir():
+            shutil.rmtree(state)
+        table["state_dir"] = str(state)
     if campaign.pki is not None:  # it trusts the bench CSMS's CA (and, under profile 3, has its certificate)
         table.setdefault("pki_dir", str(campaign.pki.directory))
     config = ChargerConfig.from_table(table, where=f"{campaign.config.path.name}: dut", csms_url=campaign.csms.url)

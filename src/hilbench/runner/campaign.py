@@ -179,6 +179,7 @@ class Campaign:
                         heartbeat_interval=c.heartbeat_interval, pki=self.pki, passwords=bench.passwords,
                         hook_factory=bench.hook_factory)
         upgraded.handlers = bench.handlers  # one table: a case's changed answer holds on both
+        upgraded.passwords = bench.passwords  # and one password table: a password a case sets holds on both
         await upgraded.start()
         self._listeners.append(upgraded)
         return upgraded

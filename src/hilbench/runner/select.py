@@ -23,7 +23,7 @@ def select(cases: dict[str, Case], *, blocks: list[str] | None = None, pattern: 
             continue
         if tags and not set(tags) & set(c.tags):
             continue
-        if pattern and not _matches(pattern, c):
+        if pattern and not matches(pattern, c):
             continue
         chosen.append(c)
     if not chosen:
@@ -31,7 +31,7 @@ def select(cases: dict[str, Case], *, blocks: list[str] | None = None, pattern: 
     return sorted(chosen, key=lambda c: "irreversible" in c.tags)  # stable: library order otherwise
 
 
-def _matches(pattern: str, c: Case) -> bool:
+def matches(pattern: str, c: Case) -> bool:
     p = pattern.lower()
     text = f"{c.id} {c.title}".lower()
     if any(ch in p for ch in "*?["):

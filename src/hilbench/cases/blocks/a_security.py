@@ -74,8 +74,9 @@ async def new_password(ctx: CaseContext) -> None:
     """SetVariables SecurityCtrlr.BasicAuthPassword with a fresh 32-character password; the bench
     CSMS then takes only that one and drops the connection. The DUT's next connection must carry
     it: the first attempt with another password is the finding (⚠ the A01 FR numbers are cited
-    from the use-case table, their texts were not at hand). A DUT that keeps the old one gets it
-    back afterwards, so that the campaign goes on."""
+    from the use-case table, their texts were not at hand). Afterwards the DUT has the rig's
+    password again either way — set back by SetVariables if it took the new one — so that the
+    campaign goes on and a real charger is not left with a password nobody wrote down."""
     csms, sid = ctx.campaign.csms, ctx.campaign.station_id
     if csms is None or csms.security_profile not in (1, 2):
         raise CaseSkipped(f"the rig's CSMS runs security profile {csms.security_profile if csms else '?'}: "
@@ -97,6 +98,24 @@ async def new_password(ctx: CaseContext) -> None:
     ctx.measure["reconnected_with_new_password"] = ctx.campaign.dut_link() is not None
     if wrong:
         ctx.note(f"the bench refused the DUT: {wrong[0]}")
-    if ctx.campaign.dut_link() is None and old is not None:  # its old password again, for the cases after this one
+    if old is None:
+        ctx.note("the rig declares no password for the DUT: the new one stays set")
+    elif ctx.campaign.dut_link() is None:  # it kept the old one: the bench takes that again
         csms.passwords[sid] = old
         await ctx.csms.reconnected(RECONNECT_S)
+    else:
+        await _restore_password(ctx, old)
+
+
+async def _restore_password(ctx: CaseContext, password: str) -> None:
+    """The rig's password back on the DUT, the bench CSMS taking only that one again."""
+    csms, sid = ctx.campaign.csms, ctx.campaign.station_id
+    assert csms is not None
+    res = await ctx.csms.call("SetVariables", {"setVariableData": [
+        {"component": {"name": "SecurityCtrlr"}, "variable": {"name": "BasicAuthPassword"}, "attributeValue": password}]})
+    status = res["setVariableResult"][0]["attributeStatus"]
+    ctx.check(status == "Accepted", f"setting the rig's password back answered {status}: the DUT keeps the case's password")
+    csms.passwords[sid] = password
+    await ctx.campaign.cut_connection(1.0)
+    await ctx.csms.reconnected(RECONNECT_S)
+    ctx.note("the rig's password is set back on the DUT, which reconnected with it")

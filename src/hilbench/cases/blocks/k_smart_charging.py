@@ -7,14 +7,13 @@ in NotifyEVChargingNeeds (the link between the two protocols).
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from hilbench.cases.blocks.e_transactions import remote_start
-from hilbench.cases.blocks.q_bidirectional import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, v2x_session
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import tolerance_w
 from hilbench.cases.profiles import tx_profile
+from hilbench.cases.v2x import (
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, sent_by_ev, v2x_session,
+)
 from hilbench.runner.context import BenchError, CaseContext
 
 LIMIT_W = 5_000.0
@@ -31,10 +30,10 @@ async def charging_limit(ctx: CaseContext) -> None:
     no more (and, as the EV wants more, no less)."""
     tid = await v2x_session(ctx, "HB-K01", 304)
     steps = Stepper(ctx, "limit")
-    _, mean = await steps.step(tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": LIMIT_W}]),
+    limited = await steps.step(tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": LIMIT_W}]),
                                LIMIT_W)
     await end_session(ctx, tid)
-    ctx.measure["charge_power"] = None if mean is None else round(mean, 1)
+    ctx.measure["charge_power"] = rounded(limited.mean_w)
 
 
 @case("HB_K_15_CS", "What the EV asked for over ISO 15118-20 reaches the CSMS unchanged (NotifyEVChargingNeeds)",
@@ -57,7 +56,7 @@ async def charging_needs(ctx: CaseContext) -> None:
     for v in refused:
         ctx.note(f"refused NotifyEVChargingNeeds: {v.code}: {v.message}")
     ctx.measure["needs_schema_valid"] = not refused
-    sent = _sent_by_ev(ctx)
+    sent = sent_by_ev(ctx)
     for name, value in sent.items():
         ctx.note(f"the bench EV sent {name} = {value}")
         if value is None:
@@ -88,42 +87,11 @@ async def composite_schedule(ctx: CaseContext) -> None:
     high["chargingProfile"]["stackLevel"] = 1
     res = await ctx.csms.call("SetChargingProfile", low)
     ctx.check(res["status"] == "Accepted", f"SetChargingProfile (stack level 0) answered {res['status']}")
-    _, mean = await steps.step(high, 4_000.0)
+    limited = await steps.step(high, 4_000.0)
     res = await ctx.csms.call("GetCompositeSchedule", {"duration": 60, "evseId": 1, "chargingRateUnit": "W"})
     ctx.check(res["status"] == "Accepted", f"GetCompositeSchedule answered {res['status']}")
     periods = res.get("schedule", {}).get("chargingSchedulePeriod", [])
     ctx.note(f"composite schedule periods: {periods[:4]}")
     ctx.measure["composite_limit"] = periods[0].get("limit", "absent") if periods else "no period"
-    ctx.measure["charge_power"] = None if mean is None else round(mean, 1)
+    ctx.measure["charge_power"] = rounded(limited.mean_w)
     await end_session(ctx, tid)
-
-
-def _sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
-    """The bench EV's last ChargeParameterDiscoveryReq and ScheduleExchangeReq, from the trace."""
-    last: dict[str, dict[str, Any]] = {}
-    for row in ctx.campaign.recorder.rows:
-        if row[1] == "v2g" and row[2] == "tx":
-            message = json.loads(row[4])
-            name = next(iter(message))
-            last["cpd" if name.endswith("ChargeParameterDiscoveryReq") else name] = message[name]
-    cpd, exchange = last.get("cpd", {}), last.get("ScheduleExchangeReq", {})
-    return {"max_charge_power": _rational(_find(cpd, "EVMaximumChargePower")),
-            "max_discharge_power": _rational(_find(cpd, "EVMaximumDischargePower")),
-            "max_energy_request": _rational(_find(exchange, "EVMaximumEnergyRequest"))}
-
-
-def _find(body: Any, key: str) -> Any:
-    if isinstance(body, dict):
-        if key in body:
-            return body[key]
-        for value in body.values():
-            if (found := _find(value, key)) is not None:
-                return found
-    return None
-
-
-def _rational(value: Any) -> float | None:
-    """An ISO 15118-20 RationalNumber (Value x 10^Exponent)."""
-    if not isinstance(value, dict) or "Value" not in value:
-        return None
-    return float(value["Value"]) * 10.0 ** int(value.get("Exponent", 0))

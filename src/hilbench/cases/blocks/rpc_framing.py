@@ -151,11 +151,13 @@ def _overlapping_calls(rows: list[Any]) -> list[str]:
     open_call: str | None = None
     found = []
     for row in sorted(rows, key=lambda r: r[0]):
-        if row[1] != "ocpp" or not row[4].startswith(("[2,", "[3,", "[4,")):
+        if row[1] != "ocpp":
             continue
         try:
             frame = json.loads(row[4])
         except ValueError:
+            continue
+        if not isinstance(frame, list) or len(frame) < 2 or frame[0] not in (2, 3, 4):
             continue
         if row[2] == "rx" and frame[0] == 2:
             if open_call is not None:
@@ -180,11 +182,20 @@ async def one_outstanding_call(ctx: CaseContext) -> None:
     rows = ctx.campaign.recorder.rows
     held: dict[str, float] = {}
 
+    def received_call(uid: str, action: str) -> bool:
+        for r in rows:
+            if r[1] == "ocpp" and r[2] == "rx":
+                try:
+                    f = json.loads(r[4])
+                except ValueError:
+                    continue
+                if isinstance(f, list) and len(f) >= 3 and f[0] == 2 and f[1] == uid and f[2] == action:
+                    return True
+        return False
+
     def hold_status_answer(text: str) -> str | Delay:
         frame = json.loads(text)
-        if frame[0] == 3 and not held and any(
-                r[1] == "ocpp" and r[2] == "rx" and r[4].startswith("[2,") and f'"{frame[1]}","StatusNotification"' in r[4]
-                for r in rows):
+        if frame[0] == 3 and not held and received_call(frame[1], "StatusNotification"):
             held[frame[1]] = time.monotonic() + HOLD_S
             return Delay(text, HOLD_S)
         return text

@@ -61,6 +61,15 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("slow-setpoint-ramp", "power", "reaches a new setpoint in 3x the configured response time"),
     Fault("ignores-charging-limit", "power", "charges at the EV's request above the charging profile's limit"),
     Fault("idle-mode-still-charges", "power", "keeps the power flowing under operationMode Idle"),
+    Fault("freq-watt-curve-ignored", "power", "holds v2xBaseline under LocalFrequency, whatever the grid's frequency"),
+    Fault("accepts-frequency-mode-without-curve", "power",
+          "accepts a LocalFrequency or CentralFrequency period without a v2xFreqWattCurve"),
+    # DER control
+    Fault("ignores-limit-max-discharge", "der", "discharges beyond a LimitMaxDischarge control's pctMaxDischargePower"),
+    Fault("der-priority-ignored", "der", "applies the DER control set last, not the one with the lowest priority value"),
+    Fault("clear-der-unknown-accepted", "der", "answers ClearDERControl of a control it does not have with Accepted"),
+    Fault("trips-late-hv-must-trip", "der", "ceases to energize only after 3x the HVMustTrip curve's clearing time"),
+    Fault("no-der-alarm-on-trip", "der", "trips on a must-trip curve without sending NotifyDERAlarm"),
     Fault("composite-schedule-wrong", "power", "GetCompositeSchedule reports the lowest stack level's profile, not the one applied"),
     # meter and signed meter values
     Fault("meter-drift-export-2pct", "meter", "the export register counts 2 % more than flowed"),

@@ -27,6 +27,7 @@ from hilbench.pki import load as load_pki
 from hilbench.sim.charger import tls_client
 from hilbench.sim.charger.certificates import CertificateStore
 from hilbench.sim.charger.contract import contract_hash_data
+from hilbench.sim.charger.der import DerControls
 from hilbench.sim.charger.device_model import DeviceModel
 from hilbench.sim.charger.ev_facing import EvFacing
 from hilbench.sim.charger.ev_side import PlantEvse
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("hilbench.charger")
 #: Below this the power stage counts as idle, W.
 FLOWING_W = 10.0
+#: The grid voltage the DER trip curves count in percent of (the plant's and the grid simulator's nominal), V.
+NOMINAL_V = 230.0
 
 
 class Firmware:
@@ -75,7 +78,8 @@ class Firmware:
         self.pki = load_pki(c.pki_dir) if c.pki_dir else None
         self.certificates = CertificateStore(state, c.station_id, self.pki.ca.cert if self.pki else None, self.faults)
         self.profiles = ChargingProfiles(max_stack_level=_int(self.dm, "SmartChargingCtrlr", "ProfileStackLevel", 8),
-                                         max_periods=_int(self.dm, "SmartChargingCtrlr", "PeriodsPerSchedule", 24), dc=c.dc)
+                                         max_periods=_int(self.dm, "SmartChargingCtrlr", "PeriodsPerSchedule", 24), dc=c.dc,
+                                         faults=self.faults)
         assert c.max_power_w is not None and c.max_discharge_power_w is not None
         self.power_stage = PowerStage(self.plant, max_charge_w=c.max_power_w, max_discharge_w=c.max_discharge_power_w,
                                       ramp_w_per_s=c.ramp_w_per_s, response_time_s=c.response_time_s,
@@ -98,6 +102,7 @@ class Firmware:
         self.available = True
         self.unavailable_after_tx = False
         self.allowed_energy_transfer: list[str] | None = None
+        self.der = DerControls(self.faults)
         self.connector_status: str | None = None
         self.hlc: PlantEvse | None = None
         self.hlc_active = False
@@ -190,7 +195,7 @@ class Firmware:
                     tls_client.security_event(e)
                 if event is not None and event[0] not in {kind for kind, _ in self._security_pending}:
                     self._security_pending.append(event)  # once per kind until it can be sent
-                self.network.failed()
+                self.network.failed(_int(self.dm, "OCPPCommCtrlr", "NetworkProfileConnectionAttempts", 3))
                 self.note(f"connect failed ({e}); retry in {wait:.2f} s")
                 await asyncio.sleep(wait)
                 continue
@@ -444,8 +449,13 @@ class Firmware:
         hlc = self.hlc.ev if self.hlc is not None and self.hlc_active else None
         bpt = bool(hlc and hlc.service in ("DC_BPT", "AC_BPT"))
         limits = EvLimits(hlc.max_charge_w, hlc.max_discharge_w, hlc.request_w) if hlc else EvLimits()
-        target = self.power_stage.target(period, limits, bpt=bpt) if path_closed else 0.0
-        output = self.power_stage.step(time.monotonic(), target, path_closed=path_closed)
+        now = dt.datetime.now(dt.timezone.utc)
+        for alarm in self.der.trips(time.monotonic(), tuple(100.0 * v / NOMINAL_V for v in plant.grid.present_voltage_v()), now):
+            self.spawn(self.call("NotifyDERAlarm", alarm), "NotifyDERAlarm")
+        cap = self.der.discharge_cap_w(now, limits.max_discharge_w)
+        target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap) if path_closed else 0.0
+        # a must-trip curve ceases the output at once, as an open power path does
+        output = self.power_stage.step(time.monotonic(), target, path_closed=path_closed and not self.der.ceased())
         self.meter.offered_w = max(0.0, target)
         if not ev_connected:
             state = "Idle"

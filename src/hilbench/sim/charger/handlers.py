@@ -2,7 +2,8 @@
 SetVariables, GetBaseReport, GetReport → NotifyReport in parts), resets, remote start and stop,
 availability, trigger messages, and smart charging (SetChargingProfile, GetChargingProfiles →
 ReportChargingProfiles, ClearChargingProfile, GetCompositeSchedule, UpdateDynamicSchedule,
-UsePriorityCharging). Calls the charger has no behaviour for get the plain conformant answers of
+UsePriorityCharging), DER control (SetDERControl, GetDERControl → ReportDERControl,
+ClearDERControl). Calls the charger has no behaviour for get the plain conformant answers of
 ``hilbench.ocpp.defaults``; a rejection carries a statusInfo saying why."""
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class Handlers:
                        "RequestStopTransaction", "GetTransactionStatus", "TriggerMessage", "ChangeAvailability",
                        "SetChargingProfile", "GetChargingProfiles", "ClearChargingProfile", "GetCompositeSchedule",
                        "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector",
-                       "CertificateSigned", "SetNetworkProfile"):
+                       "CertificateSigned", "SetNetworkProfile", "SetDERControl", "GetDERControl", "ClearDERControl"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
         return table
 
@@ -325,3 +326,16 @@ class Handlers:
         fw.allowed_energy_transfer = list(req["allowedEnergyTransfer"])
         return _status("Accepted")
 
+
+    # ---- DER control ---------------------------------------------------------------------------
+    def _setDERControl(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        return self.fw.der.set(req)
+
+    def _clearDERControl(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        return self.fw.der.clear(req)
+
+    def _getDERControl(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        response, report = self.fw.der.report(req, dt.datetime.now(dt.timezone.utc))
+        if report is not None:
+            self.fw.spawn(self.fw.call("ReportDERControl", report), "ReportDERControl")
+        return response

@@ -6,7 +6,8 @@ The security rules the bench tests (⚠ requirement numbers as recalled, the tex
 a profile below the one in use is refused (SetNetworkProfile and the priority list, A05.FR.02 and
 B09); profile 3 needs a client certificate, 2 and 3 a ``wss`` URL; once the charger connected
 with a higher profile, every slot below it is dropped so that it can never fall back (A05.FR.07).
-A slot that fails ``ATTEMPTS_PER_SLOT`` times in a row hands over to the next in the list.
+A slot that fails ``OCPPCommCtrlr.NetworkProfileConnectionAttempts`` times in a row hands over to
+the next in the list.
 
 The slots survive reboots and power cuts in ``network.json`` in the state folder."""
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("hilbench.sim.charger.network")
 
 #: Failed connection attempts on one slot before the next slot in the priority list is tried.
-ATTEMPTS_PER_SLOT = 3
 #: The slots this charger has (the valuesList of NetworkConfigurationPriority).
 SLOTS = (1, 2)
 
@@ -68,13 +68,14 @@ class NetworkProfiles:
     def current(self) -> Slot:
         return self.slots[self.active]
 
-    def failed(self) -> None:
-        """A connection attempt on the active slot failed."""
+    def failed(self, attempts: int) -> None:
+        """A connection attempt on the active slot failed; after ``attempts`` in a row
+        (NetworkProfileConnectionAttempts) the next slot of the list takes over."""
         self._failures += 1
-        if self._failures >= ATTEMPTS_PER_SLOT and len(self._order) > 1:
+        if self._failures >= max(1, attempts) and len(self._order) > 1:
             i = self._order.index(self.active) if self.active in self._order else -1
             self.active, self._failures = self._order[(i + 1) % len(self._order)], 0
-            log.info("connection slot %d after %d failures", self.active, ATTEMPTS_PER_SLOT)
+            log.info("connection slot %d after %d failures", self.active, attempts)
 
     def connected(self, dm: DeviceModel) -> None:
         """Connected on the active slot: a slot below its profile is never used again (A05.FR.07)."""

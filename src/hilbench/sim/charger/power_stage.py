@@ -63,8 +63,9 @@ class PowerStage:
         self._history: deque[tuple[float, float]] = deque()  # (t, target) for the response delay
         self._last_t: float | None = None
 
-    def target(self, period: Period, ev: EvLimits, *, bpt: bool) -> float:
-        """What the stage aims at under ``period`` and the EV's limits."""
+    def target(self, period: Period, ev: EvLimits, *, bpt: bool, discharge_cap_w: float | None = None) -> float:
+        """What the stage aims at under ``period``, the EV's limits and a DER control's cap on
+        discharging (W, ≥ 0)."""
         mode = period.operation_mode
         if mode == "Idle" and self.faults.on("idle-mode-still-charges"):
             mode = "ChargingOnly"
@@ -75,6 +76,8 @@ class PowerStage:
         lower = -min(self.max_discharge_w, ev.max_discharge_w) if bpt else 0.0
         if period.discharge_limit_w is not None and not self.faults.on("ignores-discharge-limit"):
             lower = max(lower, period.discharge_limit_w)
+        if discharge_cap_w is not None:
+            lower = max(lower, -discharge_cap_w)
         if mode == "Idle":
             wanted = 0.0
         elif mode == "ChargingOnly":
@@ -85,7 +88,9 @@ class PowerStage:
                 wanted = -wanted
         elif mode in ("CentralFrequency", "LocalFrequency"):
             f = self.plant.grid.frequency_hz
-            wanted = period.baseline_w + curve_at(period.freq_watt_curve, f, "frequency")
+            wanted = period.baseline_w
+            if not self.faults.on("freq-watt-curve-ignored"):
+                wanted += curve_at(period.freq_watt_curve, f, "frequency")
         else:  # ExternalLimits, LocalLoadBalancing: the EV decides within the limits
             wanted = ev.request_w
         return min(upper, max(lower, wanted))

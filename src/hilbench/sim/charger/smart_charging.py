@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from hilbench.sim.charger.faults import Faults
+
 OPERATION_MODES = ("Idle", "ChargingOnly", "CentralSetpoint", "ExternalSetpoint", "ExternalLimits", "CentralFrequency",
                    "LocalFrequency", "LocalLoadBalancing")
 PURPOSES = ("ChargingStationExternalConstraints", "ChargingStationMaxProfile", "TxDefaultProfile", "TxProfile",
@@ -47,7 +49,8 @@ def parse_time(text: str) -> dt.datetime:
 
 class ChargingProfiles:
     def __init__(self, *, max_stack_level: int = 8, max_periods: int = 24, units: tuple[str, ...] = ("A", "W"),
-                 dc: bool = True, phase_voltage_v: float = 230.0) -> None:
+                 dc: bool = True, phase_voltage_v: float = 230.0, faults: Faults | None = None) -> None:
+        self.faults = faults or Faults(())
         self.max_stack_level, self.max_periods, self.units = max_stack_level, max_periods, units
         self.dc, self.phase_voltage_v = dc, phase_voltage_v
         self.installed: dict[int, Installed] = {}
@@ -90,7 +93,8 @@ class ChargingProfiles:
                     return f"operationMode {mode} not supported"
                 if mode == "CentralSetpoint" and "setpoint" not in p:
                     return "CentralSetpoint needs a setpoint"
-                if mode in ("CentralFrequency", "LocalFrequency") and not p.get("v2xFreqWattCurve"):
+                if mode in ("CentralFrequency", "LocalFrequency") and not p.get("v2xFreqWattCurve") \
+                        and not self.faults.on("accepts-frequency-mode-without-curve"):
                     return f"{mode} needs a v2xFreqWattCurve"
                 if p.get("limit") is not None and p["limit"] < 0:
                     return "a negative limit (use dischargeLimit)"

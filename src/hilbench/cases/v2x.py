@@ -1,0 +1,148 @@
+"""A bidirectional session and a power trace around it, shared by the cases judged at the DUT's
+outlet (Q, K, R): the bench EV in an ISO 15118-20 dynamic-control session the CSMS started, and a
+:class:`Stepper` that sends one profile after the other and watches the power after each.
+
+How long a step is watched and averaged follows the DUT's declared settling time (rig ``[dut]
+setpoint_settling_s``): the power must be within the band by then and stay there; the mean is taken
+over a fixed window after it, every sample counted, in band or not."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from hilbench.cases import power
+from hilbench.cases.blocks.e_transactions import remote_start
+from hilbench.runner.context import CaseContext, Series
+
+TOLERANCE_PCT = 2.0
+TOLERANCE_FLOOR_W = 150.0
+#: The stretch after the declared settling time over which a step's power is averaged, s.
+STEADY_S = 1.5
+ROLES = ["csms", "ev", "ev_emulator", "power_analyzer"]
+#: A session's power counts as flowing from this much on, W; and it must within this long, s.
+FLOWING_W, FLOW_WAIT_S = 1_000.0, 15.0
+
+
+async def v2x_session(ctx: CaseContext, token: str, remote_id: int) -> str:
+    """EV plugged in, remotely started, the bench EV in a bidirectional dynamic-control session
+    whose needs reached the CSMS; returns the transaction id."""
+    await ctx.io(ctx.ev.plug_in)
+    tid = await remote_start(ctx, token, remote_id)
+    await ctx.ev.start("auto", "dynamic")
+    await ctx.csms.expect("NotifyEVChargingNeeds", 15)
+    # the first step of a case is then a change of a flowing power, not the power path's start
+    deadline = time.monotonic() + FLOW_WAIT_S
+    while abs((await power.outlet_power(ctx))[0]) < FLOWING_W:
+        ctx.check(time.monotonic() < deadline, f"no power flowed at the outlet within {FLOW_WAIT_S:g} s of the "
+                                               f"session start (the EV asks to charge, no profile limits it)")
+        await asyncio.sleep(0.05)
+    return tid
+
+
+async def end_session(ctx: CaseContext, tid: str) -> None:
+    await ctx.ev.stop()
+    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
+    await ctx.csms.expect_event("Ended", timeout=15)
+
+
+def declared_settling_s(ctx: CaseContext) -> float:
+    dut = ctx.campaign.config.dut
+    assert dut is not None
+    return dut.setpoint_settling_s
+
+
+@dataclass(frozen=True)
+class Step:
+    target_w: float
+    band_w: float
+    settled_s: float | None  #: when the power entered the band for good (None: never, in the watch)
+    mean_w: float | None     #: over the steady window after the declared settling time
+    watched_s: float
+
+    def describe(self) -> str:
+        settled = "never" if self.settled_s is None else f"after {self.settled_s:.3f} s"
+        return (f"target {self.target_w:.0f} W ±{self.band_w:.0f} W: settled {settled} in {self.watched_s:.1f} s watched, "
+                f"mean {self.mean_w if self.mean_w is None else round(self.mean_w)} W")
+
+
+class Stepper:
+    """Sends profiles one after the other and traces the outlet power after each, with the
+    setpoint (or limit) as a second series."""
+
+    def __init__(self, ctx: CaseContext, wanted: str) -> None:
+        self.ctx = ctx
+        self.measured = ctx.series("outlet power", "W")
+        self.wanted: Series = ctx.series(wanted, "W", "setpoint" if wanted == "setpoint" else "limit")
+        self._last: float | None = None
+
+    async def step(self, profile: dict[str, Any], target_w: float) -> Step:
+        """SetChargingProfile, then the power watched for the declared settling time plus
+        :data:`STEADY_S`."""
+        t0 = time.monotonic_ns()
+        self._mark(target_w, t0)
+        res = await self.ctx.csms.call("SetChargingProfile", profile)
+        self.ctx.check(res["status"] == "Accepted", f"SetChargingProfile answered {res['status']}: {res.get('statusInfo')}")
+        return await self.watch(target_w, t0_ns=t0)
+
+    async def watch(self, target_w: float, *, t0_ns: int | None = None) -> Step:
+        """The power against ``target_w`` from ``t0_ns`` (now) over the declared settling time plus
+        :data:`STEADY_S` (for a change the case made some other way: a grid step, a signal)."""
+        t0 = time.monotonic_ns() if t0_ns is None else t0_ns
+        if t0_ns is None:
+            self._mark(target_w, t0)
+        settle = declared_settling_s(self.ctx)
+        watched = settle + STEADY_S
+        samples = await power.trace(self.ctx, watched - (time.monotonic_ns() - t0) / 1e9, self.measured, t0_ns=t0)
+        band = power.tolerance_w(target_w, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+        step = Step(target_w, band, power.settled_at(samples, target_w, band), power.mean_after(samples, settle), watched)
+        self.ctx.note(step.describe() + f", {len(samples)} samples")
+        return step
+
+    def _mark(self, target_w: float, t_ns: int) -> None:
+        if self._last is not None:
+            self.wanted.add(self._last, t_ns - 1)
+        self.wanted.add(target_w, t_ns)
+        self._last = target_w
+
+
+def error_pct(mean: float | None, target_w: float) -> float | None:
+    return None if mean is None else round(100.0 * (mean - target_w) / abs(target_w), 3)
+
+
+def rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
+    """The bench EV's last ChargeParameterDiscoveryReq and ScheduleExchangeReq, from the trace."""
+    last: dict[str, dict[str, Any]] = {}
+    for row in ctx.campaign.recorder.rows:
+        if row[1] == "v2g" and row[2] == "tx":
+            message = json.loads(row[4])
+            name = next(iter(message))
+            last["cpd" if name.endswith("ChargeParameterDiscoveryReq") else name] = message[name]
+    cpd, exchange = last.get("cpd", {}), last.get("ScheduleExchangeReq", {})
+    return {"max_charge_power": _rational(_find(cpd, "EVMaximumChargePower")),
+            "max_discharge_power": _rational(_find(cpd, "EVMaximumDischargePower")),
+            "max_energy_request": _rational(_find(exchange, "EVMaximumEnergyRequest"))}
+
+
+def _find(body: Any, key: str) -> Any:
+    if isinstance(body, dict):
+        if key in body:
+            return body[key]
+        for value in body.values():
+            if (found := _find(value, key)) is not None:
+                return found
+    return None
+
+
+def _rational(value: Any) -> float | None:
+    """An ISO 15118-20 RationalNumber (Value x 10^Exponent)."""
+    if not isinstance(value, dict) or "Value" not in value:
+        return None
+    return float(value["Value"]) * 10.0 ** int(value.get("Exponent", 0))

@@ -1,0 +1,209 @@
+"""The charger's DER controls (OCPP 2.1 R04): SetDERControl, GetDERControl → ReportDERControl,
+ClearDERControl, and the control in force per type.
+
+Controls are kept per type, as default controls (``isDefault``, in force when no scheduled one is)
+and scheduled ones (in force from ``startTime`` for ``duration`` s, or at once and for good). Of a
+type's controls in force, the one with the lowest ``priority`` value wins; the others are
+superseded — SetDERControl names the ones a new control supersedes (``supersededIds``) and the
+report marks them ``isSuperseded``.
+
+What the power stage does with them:
+
+- ``LimitMaxDischarge`` caps discharging at ``pctMaxDischargePower`` of the EV's rated maximum
+  discharge power (as the schema defines the percentage; the EV's maximum is what it declared over
+  ISO 15118-20).
+- ``HVMustTrip`` / ``LVMustTrip`` (a DERCurve, ``yUnit`` PctEffectiveV): each point is a clearing
+  time ``x`` (s) for a voltage ``y`` (% of nominal) — the voltage-versus-time form of the
+  IEC 61850-7-420 and IEEE 1547 trip curves, with the unit on the y axis as DERCurveType puts it.
+  At or beyond a point's voltage for its time the charger ceases to energize (output 0 at once) and
+  sends NotifyDERAlarm; when the voltage is back it sends the alarm's end and resumes.
+
+The other control types (the power and reactive-power curves, power factor, gradients) are
+answered ``NotSupported`` — the charger says so, as the spec lets a station that lacks one, rather
+than accepting and ignoring them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from hilbench.sim.charger.faults import Faults
+
+#: controlType -> the request's field that carries it (SetDERControlRequest).
+FIELDS = {"LimitMaxDischarge": "limitMaxDischarge", "EnterService": "enterService", "FixedPFAbsorb": "fixedPFAbsorb",
+          "FixedPFInject": "fixedPFInject", "FixedVar": "fixedVar", "FreqDroop": "freqDroop", "Gradients": "gradient"}
+#: controlType -> ReportDERControlRequest's list and the key inside each entry.
+REPORT = {"LimitMaxDischarge": ("limitMaxDischarge", "limitMaxDischarge")}
+#: The trip curves the charger keeps: controlType -> (above the curve's voltage, the grid event).
+TRIPS = {"HVMustTrip": (True, "OverVoltage"), "LVMustTrip": (False, "UnderVoltage")}
+for _trip in TRIPS:
+    FIELDS[_trip], REPORT[_trip] = "curve", ("curve", "curve")
+SUPPORTED = ("LimitMaxDischarge", *TRIPS)
+#: The charger's own trip delay as a share of a curve's clearing time: the clearing time is the
+#: latest the output may be off, so the protection acts before it (detection and breaker time).
+TRIP_MARGIN = 0.8
+
+
+@dataclass
+class Control:
+    id: str
+    type: str
+    is_default: bool
+    data: dict[str, Any]
+    seq: int  #: the order controls were set in
+
+    @property
+    def priority(self) -> int:
+        return int(self.data["priority"])
+
+    def in_force(self, now: dt.datetime) -> bool:
+        start = self.data.get("startTime")
+        if start is None:
+            return True
+        begin = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        duration = self.data.get("duration")
+        return begin <= now and (duration is None or now < begin + dt.timedelta(seconds=float(duration)))
+
+
+class DerControls:
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self.controls: dict[str, Control] = {}
+        self._seq = 0
+        #: per trip type: since when (monotonic s) the voltage is beyond the curve, and tripped or not
+        self._beyond_since: dict[str, float | None] = {t: None for t in TRIPS}
+        self.tripped: dict[str, bool] = {t: False for t in TRIPS}
+
+    def set(self, req: dict[str, Any]) -> dict[str, Any]:
+        """SetDERControl: (the response)."""
+        kind, cid, default = req["controlType"], req["controlId"], bool(req["isDefault"])
+        if kind not in SUPPORTED:
+            return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam",
+                                                             "additionalInfo": f"controlType {kind} is not implemented"}}
+        data = req.get(FIELDS[kind])
+        problem = self._problem(kind, data)
+        if problem:
+            return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidValue", "additionalInfo": problem}}
+        assert data is not None
+        rivals = [c for c in self.controls.values() if c.type == kind and c.is_default == default and c.id != cid]
+        superseded = sorted(c.id for c in rivals if c.priority > int(data["priority"]) and not self._beaten(c, rivals))
+        self._seq += 1
+        self.controls[cid] = Control(cid, kind, default, dict(data), self._seq)
+        out: dict[str, Any] = {"status": "Accepted"}
+        if superseded:
+            out["supersededIds"] = superseded
+        return out
+
+    def _problem(self, kind: str, data: dict[str, Any] | None) -> str | None:
+        if data is None:
+            return f"controlType {kind} without its {FIELDS[kind]}"
+        if kind in TRIPS:
+            points = data.get("curveData") or []
+            if data.get("yUnit") != "PctEffectiveV":
+                return f"{kind} needs yUnit PctEffectiveV (the voltage), not {data.get('yUnit')}"
+            bad = [p for p in points if p["x"] < 0.0 or p["y"] <= 0.0]
+            if not points or bad:
+                return f"{kind} curveData needs points of clearing time x >= 0 s and voltage y > 0 %: {bad or 'none'}"
+        if kind == "LimitMaxDischarge":
+            pct = data.get("pctMaxDischargePower")
+            if pct is None:
+                return "limitMaxDischarge without pctMaxDischargePower (powerMonitoringMustTrip is not implemented)"
+            if not 0.0 <= float(pct) <= 100.0:
+                return f"pctMaxDischargePower {pct} is not within 0-100 %"
+        return None
+
+    @staticmethod
+    def _beaten(c: Control, rivals: list[Control]) -> bool:
+        return any(r is not c and r.priority < c.priority for r in rivals)
+
+    def in_force(self, kind: str, now: dt.datetime) -> Control | None:
+        """The control of ``kind`` that applies now: a scheduled one over a default one, then the
+        lowest priority value (the latest set on a tie)."""
+        live = [c for c in self.controls.values() if c.type == kind and c.in_force(now)]
+        scheduled = [c for c in live if not c.is_default]
+        pool = scheduled or live
+        if not pool:
+            return None
+        if self.faults.on("der-priority-ignored"):
+            return max(pool, key=lambda c: c.seq)
+        return min(pool, key=lambda c: (c.priority, -c.seq))
+
+    def superseded(self, c: Control, now: dt.datetime) -> bool:
+        return self.in_force(c.type, now) is not c
+
+    def discharge_cap_w(self, now: dt.datetime, ev_max_discharge_w: float) -> float | None:
+        """The most the charger may discharge now under LimitMaxDischarge, W (None: no cap)."""
+        c = self.in_force("LimitMaxDischarge", now)
+        if c is None or self.faults.on("ignores-limit-max-discharge") or ev_max_discharge_w <= 0.0:
+            return None
+        return ev_max_discharge_w * float(c.data["pctMaxDischargePower"]) / 100.0
+
+    def clearing_time_s(self, kind: str, voltage_pct: float, now: dt.datetime) -> float | None:
+        """How long the charger may stay energized at ``voltage_pct`` under the ``kind`` trip curve
+        in force (None: the voltage is inside the curve, or no curve is in force)."""
+        c = self.in_force(kind, now)
+        if c is None:
+            return None
+        high = TRIPS[kind][0]
+        times = [p["x"] for p in c.data["curveData"] if (voltage_pct >= p["y"] if high else voltage_pct <= p["y"])]
+        if not times:
+            return None
+        if kind == "HVMustTrip" and self.faults.on("trips-late-hv-must-trip"):
+            return min(times) * 3.0
+        return min(times) * TRIP_MARGIN
+
+    def trips(self, now_s: float, voltages_pct: tuple[float, ...], now: dt.datetime) -> list[dict[str, Any]]:
+        """Advances the trip curves to ``now_s`` (monotonic) at the phases' voltages (% of nominal);
+        returns the NotifyDERAlarm payloads of the trips that began or ended."""
+        alarms = []
+        for kind, (high, event) in TRIPS.items():
+            v = max(voltages_pct) if high else min(voltages_pct)
+            clearing = self.clearing_time_s(kind, v, now)
+            if clearing is None:
+                self._beyond_since[kind] = None
+                if self.tripped[kind]:
+                    self.tripped[kind] = False
+                    alarms.append({"controlType": kind, "gridEventFault": event, "alarmEnded": True})
+                continue
+            since = self._beyond_since[kind]
+            if since is None:
+                since = self._beyond_since[kind] = now_s
+            if not self.tripped[kind] and now_s - since >= clearing:
+                self.tripped[kind] = True
+                alarms.append({"controlType": kind, "gridEventFault": event})
+        stamp = now.isoformat().replace("+00:00", "Z")
+        return [] if self.faults.on("no-der-alarm-on-trip") else [a | {"timestamp": stamp} for a in alarms]
+
+    def ceased(self) -> bool:
+        """Tripped: the charger must not energize."""
+        return any(self.tripped.values())
+
+    def _matching(self, req: dict[str, Any]) -> list[Control]:
+        return [c for c in self.controls.values()
+                if ("isDefault" not in req or c.is_default == bool(req["isDefault"]))
+                and ("controlType" not in req or c.type == req["controlType"])
+                and ("controlId" not in req or c.id == req["controlId"])]
+
+    def clear(self, req: dict[str, Any]) -> dict[str, Any]:
+        """ClearDERControl: the matching controls go; NotFound when none matches."""
+        doomed = self._matching(req)
+        for c in doomed:
+            del self.controls[c.id]
+        if not doomed and not self.faults.on("clear-der-unknown-accepted"):
+            return {"status": "NotFound"}
+        return {"status": "Accepted"}
+
+    def report(self, req: dict[str, Any], now: dt.datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
+        """GetDERControl: (the response, the ReportDERControl payload to send after it, or None)."""
+        found = self._matching(req)
+        if not found:
+            return {"status": "NotFound"}, None
+        report: dict[str, Any] = {"requestId": req["requestId"]}
+        for c in found:
+            listed, key = REPORT[c.type]
+            entry = {"id": c.id, "isDefault": c.is_default, "isSuperseded": self.superseded(c, now), key: c.data}
+            if listed == "curve":
+                entry["curveType"] = c.type
+            report.setdefault(listed, []).append(entry)
+        return {"status": "Accepted"}, report

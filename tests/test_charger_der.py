@@ -1,0 +1,115 @@
+"""The virtual charger's DER controls (R04) on their own: which control is in force (a scheduled
+one over a default one, then the lowest priority value), what SetDERControl says it superseded,
+what the report flags, what ClearDERControl finds, and the cap LimitMaxDischarge puts on
+discharging — with the DER faults flipping exactly the behaviour they name."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hilbench.sim.charger.der import DerControls
+from hilbench.sim.charger.faults import Faults
+
+NOW = dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.timezone.utc)
+EV_MAX_W = 11_000.0
+
+
+def lmd(cid: str, priority: int, pct: float, *, default: bool = False, **extra: object) -> dict:
+    return {"isDefault": default, "controlId": cid, "controlType": "LimitMaxDischarge",
+            "limitMaxDischarge": {"priority": priority, "pctMaxDischargePower": pct, **extra}}
+
+
+def test_lowest_priority_value_wins_and_supersedes() -> None:
+    der = DerControls(Faults())
+    assert der.set(lmd("A", 5, 70.0)) == {"status": "Accepted"}
+    assert der.set(lmd("B", 2, 30.0)) == {"status": "Accepted", "supersededIds": ["A"]}
+    assert der.set(lmd("C", 8, 90.0)) == {"status": "Accepted"}
+    assert der.discharge_cap_w(NOW, EV_MAX_W) == 3_300.0
+    response, report = der.report({"requestId": 7, "isDefault": False}, NOW)
+    assert response == {"status": "Accepted"} and report is not None and report["requestId"] == 7
+    assert {e["id"]: e["isSuperseded"] for e in report["limitMaxDischarge"]} == {"A": True, "B": False, "C": True}
+
+
+def test_priority_ignored_fault_applies_the_last_set() -> None:
+    der = DerControls(Faults(["der-priority-ignored"]))
+    der.set(lmd("B", 2, 30.0))
+    der.set(lmd("C", 8, 90.0))
+    assert der.discharge_cap_w(NOW, EV_MAX_W) == 9_900.0
+
+
+def test_a_scheduled_control_beats_a_default_one_only_while_it_runs() -> None:
+    der = DerControls(Faults())
+    der.set(lmd("D", 0, 50.0, default=True))
+    start = (NOW + dt.timedelta(seconds=60)).isoformat().replace("+00:00", "Z")
+    der.set(lmd("S", 9, 20.0, startTime=start, duration=120))
+    assert der.discharge_cap_w(NOW, EV_MAX_W) == 5_500.0
+    assert der.discharge_cap_w(NOW + dt.timedelta(seconds=90), EV_MAX_W) == 2_200.0
+    assert der.discharge_cap_w(NOW + dt.timedelta(seconds=200), EV_MAX_W) == 5_500.0
+
+
+def test_clear_and_get_of_what_is_not_there_is_not_found() -> None:
+    der = DerControls(Faults())
+    assert der.clear({"isDefault": False, "controlId": "X"}) == {"status": "NotFound"}
+    assert der.report({"requestId": 1, "controlId": "X"}, NOW) == ({"status": "NotFound"}, None)
+    der.set(lmd("X", 1, 10.0))
+    assert der.clear({"isDefault": False, "controlId": "X"}) == {"status": "Accepted"}
+    assert der.discharge_cap_w(NOW, EV_MAX_W) is None
+    assert DerControls(Faults(["clear-der-unknown-accepted"])).clear({"isDefault": False, "controlId": "X"}) == \
+        {"status": "Accepted"}
+
+
+def test_impossible_and_unsupported_controls_are_refused_with_the_reason() -> None:
+    der = DerControls(Faults())
+    res = der.set(lmd("P", 1, 150.0))
+    assert res["status"] == "Rejected" and "150" in res["statusInfo"]["additionalInfo"]
+    res = der.set({"isDefault": False, "controlId": "F", "controlType": "FixedPFInject",
+                   "fixedPFInject": {"priority": 1, "displacement": 0.9, "excitation": True}})
+    assert res["status"] == "NotSupported" and "FixedPFInject" in res["statusInfo"]["additionalInfo"]
+    assert not der.controls
+
+
+def test_limit_max_discharge_ignored_fault_lifts_the_cap() -> None:
+    der = DerControls(Faults(["ignores-limit-max-discharge"]))
+    der.set(lmd("A", 1, 40.0))
+    assert der.discharge_cap_w(NOW, EV_MAX_W) is None
+
+
+def hv_trip(**extra: object) -> dict:
+    return {"isDefault": True, "controlId": "HV", "controlType": "HVMustTrip",
+            "curve": {"priority": 1, "yUnit": "PctEffectiveV", "curveData": [{"x": 1.0, "y": 110.0}, {"x": 0.16, "y": 120.0}],
+                      **extra}}
+
+
+def test_hv_must_trip_ceases_before_the_clearing_time_and_alarms_both_ways() -> None:
+    der = DerControls(Faults())
+    assert der.set(hv_trip()) == {"status": "Accepted"}
+    assert der.trips(0.0, (105.0, 104.0, 103.0), NOW) == [] and not der.ceased()  # inside the curve
+    assert der.trips(10.0, (112.0, 104.0, 103.0), NOW) == []                        # beyond 110 %: 1 s to go
+    assert der.trips(10.7, (112.0, 104.0, 103.0), NOW) == [] and not der.ceased()
+    [alarm] = der.trips(10.85, (112.0, 104.0, 103.0), NOW)
+    assert der.ceased() and alarm["controlType"] == "HVMustTrip" and alarm["gridEventFault"] == "OverVoltage"
+    assert "alarmEnded" not in alarm and alarm["timestamp"].endswith("Z")
+    [ended] = der.trips(12.0, (100.0, 100.0, 100.0), NOW)
+    assert ended["alarmEnded"] is True and not der.ceased()
+    der.trips(20.0, (121.0, 100.0, 100.0), NOW)                                      # beyond 120 %: 0.16 s
+    assert der.trips(20.2, (121.0, 100.0, 100.0), NOW) and der.ceased()
+
+
+def test_hv_trip_faults_trip_late_or_silently() -> None:
+    late = DerControls(Faults(["trips-late-hv-must-trip"]))
+    late.set(hv_trip())
+    late.trips(0.0, (112.0,), NOW)
+    assert not late.trips(2.9, (112.0,), NOW) and late.trips(3.0, (112.0,), NOW)
+    silent = DerControls(Faults(["no-der-alarm-on-trip"]))
+    silent.set(hv_trip())
+    silent.trips(0.0, (112.0,), NOW)
+    assert silent.trips(1.0, (112.0,), NOW) == [] and silent.ceased()
+
+
+def test_a_trip_curve_is_reported_with_its_type_and_a_bad_one_rejected() -> None:
+    der = DerControls(Faults())
+    der.set(hv_trip())
+    _, report = der.report({"requestId": 2, "controlType": "HVMustTrip"}, NOW)
+    assert report is not None and report["curve"][0]["curveType"] == "HVMustTrip" and not report["curve"][0]["isSuperseded"]
+    res = der.set(dict(hv_trip(), curve={"priority": 1, "yUnit": "PctMaxW", "curveData": [{"x": 1.0, "y": 110.0}]}))
+    assert res["status"] == "Rejected" and "PctEffectiveV" in res["statusInfo"]["additionalInfo"]
