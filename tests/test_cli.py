@@ -16,7 +16,9 @@ def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 
 
 def test_demo_prints_summary_and_writes_trace(tmp_path: Path) -> None:
-    out = run("demo", "--out", str(tmp_path))
+    """The demo with its campaign cut to block J (the whole library's clean run is
+    tests/test_cases_library.py's): the summary per block and the report's path close it."""
+    out = run("demo", "--out", str(tmp_path), "--block", "J", timeout=240)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Security Profile 3" in out.stdout and "Accepted" in out.stdout
     trace = tmp_path / "trace" / "HILBENCH-DEMO-01.jsonl"
@@ -29,6 +31,9 @@ def test_demo_prints_summary_and_writes_trace(tmp_path: Path) -> None:
     assert all(r["t_ns"] > 0 and r["station"] == "HILBENCH-DEMO-01" for r in records)
     assert "TLSv1.3 TLS_AES_256_GCM_SHA384" in out.stdout and "SessionStop OK" in out.stdout
     assert "+11000 W, then -7000 W" in out.stdout and "Plug & Charge authorization" in out.stdout
+    record = json.loads((tmp_path / "campaign" / "record.json").read_text())
+    assert {c["block"] for c in record["cases"]} == {"J"} and record["summary"]["pass"] == len(record["cases"]) > 0
+    assert "verdicts per block" in out.stdout and f"html: {tmp_path / 'campaign' / 'report.html'}" in out.stdout
 
 
 def test_csms_profile_3_without_pki_is_a_clear_error() -> None:

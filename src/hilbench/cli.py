@@ -75,13 +75,15 @@ def _logging(verbose: bool) -> None:
 
 
 @app.command()
-def demo(out: Annotated[Path, typer.Option(help="Output folder (PKI, traces)")] = Path("out/demo"),
+def demo(out: Annotated[Path, typer.Option(help="Output folder (PKI, traces, the campaign's report)")] = Path("out/demo"),
+         block: Annotated[Optional[str], typer.Option(help="the campaign's blocks, comma-separated (default: all)")] = None,
          verbose: bool = False) -> None:
-    """CSMS and a station on loopback under Security Profile 3: boot, transaction, summary."""
+    """The bench on loopback (OCPP under Security Profile 3, the simulated rig, ISO 15118-20), then
+    the test campaign on the simulated rig with its report and the verdicts per block."""
     from hilbench.demo import main
 
     _logging(verbose)
-    raise typer.Exit(main(out, console))
+    raise typer.Exit(main(out, console, [b.strip() for b in block.split(",") if b.strip()] if block else None))
 
 
 @app.command()

@@ -2,7 +2,9 @@
 (mutual TLS, generated PKI): boot, status, authorize, a charging transaction with meter values,
 a SetChargingProfile from the CSMS during the transaction; prints a summary and the trace path. Then
 the instrument half (``demo_rig``) on the embedded simulated rig, and the ISO 15118-20 half
-(``demo_v2g``): bench EV against bench charger, TLS 1.3, Plug & Charge, charging then discharging."""
+(``demo_v2g``): bench EV against bench charger, TLS 1.3, Plug & Charge, charging then discharging.
+Last, the test campaign (``demo_campaign``): the library's cases against the virtual charger on
+the simulated rig, ending with the HTML report and the verdicts per block."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hilbench import pki as pki_mod
+from hilbench.demo_campaign import campaign_ok, run_campaign_demo, summary_table
 from hilbench.demo_rig import CHARGE_W, DISCHARGE_W, run_rig_demo
 from hilbench.demo_v2g import run_v2g_demo
 from hilbench.ocpp.csms import Csms
@@ -55,7 +58,7 @@ async def run_demo(out: Path) -> dict[str, Any]:
             "trace": str(trace_path), "pki": str(pki.directory), "url": csms.url}
 
 
-def main(out: Path, console: Console | None = None) -> int:
+def main(out: Path, console: Console | None = None, blocks: list[str] | None = None) -> int:
     console = console or Console()
     summary = asyncio.run(run_demo(out))
     table = Table(title="hilbench demo: CSMS <-> station, OCPP 2.1, Security Profile 3 (mutual TLS)")
@@ -98,5 +101,9 @@ def main(out: Path, console: Console | None = None) -> int:
     iso.add_row("EV's next loop request, max", f"{v2g.ev_loop_gap_ms_max:.2f} ms (limit {v2g.ev_loop_gap_limit_ms:.0f} ms)")
     iso.add_row("session", f"{v2g.reason} after {v2g.messages} messages")
     console.print(iso)
-    ok = summary["violations"] == 0 and summary["boot"] == "Accepted" and physical.ok and v2g.ok
+    record = run_campaign_demo(out / "campaign", console, blocks)
+    console.print(summary_table(record))
+    for name, path in record["paths"].items():
+        console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+    ok = summary["violations"] == 0 and summary["boot"] == "Accepted" and physical.ok and v2g.ok and campaign_ok(record)
     return 0 if ok else 1

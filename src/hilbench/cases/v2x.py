@@ -34,13 +34,17 @@ async def v2x_session(ctx: CaseContext, token: str, remote_id: int) -> str:
     tid = await remote_start(ctx, token, remote_id)
     await ctx.ev.start("auto", "dynamic")
     await ctx.csms.expect("NotifyEVChargingNeeds", 15)
-    # the first step of a case is then a change of a flowing power, not the power path's start
+    await flowing(ctx)  # the first step of a case is then a change of a flowing power, not the path's start
+    return tid
+
+
+async def flowing(ctx: CaseContext) -> None:
+    """Until the outlet power flows (the EV asks to charge); a DUT that never lets it is a fail."""
     deadline = time.monotonic() + FLOW_WAIT_S
     while abs((await power.outlet_power(ctx))[0]) < FLOWING_W:
         ctx.check(time.monotonic() < deadline, f"no power flowed at the outlet within {FLOW_WAIT_S:g} s of the "
-                                               f"session start (the EV asks to charge, no profile limits it)")
+                                               f"session start (the EV asks to charge)")
         await asyncio.sleep(0.05)
-    return tid
 
 
 async def end_session(ctx: CaseContext, tid: str) -> None:
@@ -126,22 +130,24 @@ def sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
             name = next(iter(message))
             last["cpd" if name.endswith("ChargeParameterDiscoveryReq") else name] = message[name]
     cpd, exchange = last.get("cpd", {}), last.get("ScheduleExchangeReq", {})
-    return {"max_charge_power": _rational(_find(cpd, "EVMaximumChargePower")),
-            "max_discharge_power": _rational(_find(cpd, "EVMaximumDischargePower")),
-            "max_energy_request": _rational(_find(exchange, "EVMaximumEnergyRequest"))}
+    return {"max_charge_power": rational_value(find_key(cpd, "EVMaximumChargePower")),
+            "max_discharge_power": rational_value(find_key(cpd, "EVMaximumDischargePower")),
+            "max_energy_request": rational_value(find_key(exchange, "EVMaximumEnergyRequest"))}
 
 
-def _find(body: Any, key: str) -> Any:
+def find_key(body: Any, key: str) -> Any:
     if isinstance(body, dict):
         if key in body:
             return body[key]
-        for value in body.values():
-            if (found := _find(value, key)) is not None:
+        body = list(body.values())
+    if isinstance(body, list):
+        for value in body:
+            if (found := find_key(value, key)) is not None:
                 return found
     return None
 
 
-def _rational(value: Any) -> float | None:
+def rational_value(value: Any) -> float | None:
     """An ISO 15118-20 RationalNumber (Value x 10^Exponent)."""
     if not isinstance(value, dict) or "Value" not in value:
         return None

@@ -23,7 +23,7 @@ VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "inconclusi
 def run_command(
     rig: Annotated[Path, typer.Option(help="rig file (rigs/sim.toml) or a shipped rig's name (sim)")],
     out: Annotated[Path, typer.Option(help="folder for record.json, junit.xml, report.html and trace/")],
-    block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated (A,B,E,ISO,J,K,Q,RPC)")] = None,
+    block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated (A,B,E,ISO,J,K,Q,R,RPC)")] = None,
     k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this (or matches a * pattern)")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
     fault: Annotated[Optional[list[str]], typer.Option(help="a named fault of the virtual charger (repeat)")] = None,
@@ -34,7 +34,6 @@ def run_command(
     error or inconclusive (skipped cases do not fail a run), 1 when one did, 2 for a usage error."""
     from hilbench.cases.model import library
     from hilbench.rig_file import load_rig
-    from hilbench.runner.campaign import Campaign
     from hilbench.runner.select import select
     from hilbench.sim.charger.faults import Faults
 
@@ -49,8 +48,27 @@ def run_command(
     Faults(fault or ())  # unknown names are a usage error before anything starts
     cases = select(library(), blocks=[b.strip() for b in block.split(",") if b.strip()] if block else None,
                    pattern=k, tags=tag)
-    counts = {v: 0 for v in VERDICT_STYLE}
     t0 = time.monotonic()
+    record = run_with_progress(config, cases, out, faults=tuple(fault or ()), connect_timeout_s=connect_timeout)
+    paths = write_reports(out)
+    summary = record["summary"]
+    console.print(" ".join(f"[{VERDICT_STYLE[v]}]{v}: {summary[v]}[/]" for v in VERDICT_STYLE)
+                  + f"  ({time.monotonic() - t0:.1f} s)", highlight=False)
+    if record.get("aborted"):
+        console.print(f"[red]campaign stopped[/]: {record['aborted']}", highlight=False, soft_wrap=True)
+    for name, path in paths.items():
+        console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+    bad = summary["fail"] + summary["error"] + summary["inconclusive"]
+    raise typer.Exit(EXIT_FAILED if bad or record.get("aborted") else 0)
+
+
+def run_with_progress(config: Any, cases: list[Any], out: Path, *, faults: tuple[str, ...] = (),
+                      connect_timeout_s: float = 60.0) -> dict[str, Any]:
+    """The campaign with a progress bar, each fail, error or inconclusive printed as it comes;
+    returns the record (a partial one after Ctrl-C)."""
+    from hilbench.runner.campaign import Campaign
+
+    counts = {v: 0 for v in VERDICT_STYLE}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=console, transient=False) as bar:
         task = bar.add_task("starting", total=len(cases), counts="")
@@ -66,8 +84,7 @@ def run_command(
                     bar.console.print(f"[{VERDICT_STYLE[data['verdict']]}]{data['verdict']:>12}[/] {data['id']}: "
                                       f"{data['reason']}", highlight=False, soft_wrap=True)
 
-        campaign = Campaign(config, cases, out, faults=tuple(fault or ()), connect_timeout_s=connect_timeout,
-                            progress=progress)
+        campaign = Campaign(config, cases, out, faults=faults, connect_timeout_s=connect_timeout_s, progress=progress)
         try:
             record: dict[str, Any] = asyncio.run(campaign.run())
         except KeyboardInterrupt:
@@ -76,19 +93,10 @@ def run_command(
             if partial is None:
                 raise typer.Exit(130) from None
             record = partial
-    paths = _write_reports(out)
-    summary = record["summary"]
-    console.print(" ".join(f"[{VERDICT_STYLE[v]}]{v}: {summary[v]}[/]" for v in VERDICT_STYLE)
-                  + f"  ({time.monotonic() - t0:.1f} s)", highlight=False)
-    if record.get("aborted"):
-        console.print(f"[red]campaign stopped[/]: {record['aborted']}", highlight=False, soft_wrap=True)
-    for name, path in paths.items():
-        console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
-    bad = summary["fail"] + summary["error"] + summary["inconclusive"]
-    raise typer.Exit(EXIT_FAILED if bad or record.get("aborted") else 0)
+    return record
 
 
-def _write_reports(out: Path) -> dict[str, Path]:
+def write_reports(out: Path) -> dict[str, Path]:
     paths = {"record": out / "record.json"}
     try:
         from hilbench.report import write_reports

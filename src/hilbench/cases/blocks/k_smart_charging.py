@@ -7,17 +7,22 @@ in NotifyEVChargingNeeds (the link between the two protocols).
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from hilbench.cases.blocks.e_transactions import remote_start
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import tolerance_w
 from hilbench.cases.profiles import tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, sent_by_ev, v2x_session,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, find_key, flowing, rational_value, rounded, sent_by_ev,
+    v2x_session,
 )
 from hilbench.runner.context import BenchError, CaseContext
 
 LIMIT_W = 5_000.0
 BAND_W = tolerance_w(LIMIT_W, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+BAND_7K = tolerance_w(7_000.0, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
 
 
 @case("HB_K_01_LIM_CS", "A TxProfile limit caps the charging power below what the EV asks for",
@@ -94,4 +99,52 @@ async def composite_schedule(ctx: CaseContext) -> None:
     ctx.note(f"composite schedule periods: {periods[:4]}")
     ctx.measure["composite_limit"] = periods[0].get("limit", "absent") if periods else "no period"
     ctx.measure["charge_power"] = rounded(limited.mean_w)
+    await end_session(ctx, tid)
+
+
+#: The TxProfile of HB_K_18_CS, sent with RequestStartTransaction, W.
+SCHEDULE_LIMIT_W = 7_000.0
+
+
+def _received_schedule(ctx: CaseContext) -> list[float]:
+    """The charging PowerSchedule entries (W) of the last ScheduleExchangeRes the bench EV received."""
+    last: dict[str, Any] | None = None
+    for row in ctx.campaign.recorder.rows:
+        if row[1] == "v2g" and row[2] == "rx":
+            message = json.loads(row[4])
+            if "ScheduleExchangeRes" in message:
+                last = message["ScheduleExchangeRes"]
+    charging = find_key(find_key(last, "ChargingSchedule"), "PowerScheduleEntry") if last else None
+    return [v for e in (charging or []) if (v := rational_value(e.get("Power"))) is not None]
+
+
+@case("HB_K_18_CS", "The CSMS's charging profile reaches the EV as its ISO 15118-20 schedule, and holds, as measured",
+      use_cases=["K18", "K05"], requirements=["K18.FR.01", "K18.FR.02", "K05.FR.01", "K05.FR.02"], roles=ROLES,
+      measurements=[Measurement("ev_schedule_power", unit="W", low=SCHEDULE_LIMIT_W - 0.5, high=SCHEDULE_LIMIT_W + 0.5,
+                                description="the first charging PowerScheduleEntry the bench EV received"),
+                    Measurement("charge_power", unit="W", low=SCHEDULE_LIMIT_W - BAND_7K, high=SCHEDULE_LIMIT_W + BAND_7K,
+                                description="mean outlet power, the EV following its schedule")],
+      kills=["ev-schedule-ignores-profile"], timeout_s=90)
+async def profile_to_ev_schedule(ctx: CaseContext) -> None:
+    """RequestStartTransaction carries a 7 kW TxProfile (K05); the bench EV then runs a scheduled
+    control session: the schedule it gets in ScheduleExchangeRes must be that profile, read off
+    the EV's own trace, and the analyzer must see the EV charge at it (the bench EV asks for its
+    11 kW wherever its schedule allows). ⚠ The FR numbers are cited from the use-case table."""
+    await ctx.io(ctx.ev.plug_in)
+    profile = {"id": 181, "stackLevel": 0, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Relative",
+               "chargingSchedule": [{"id": 181, "chargingRateUnit": "W", "chargingSchedulePeriod": [
+                   {"startPeriod": 0, "limit": SCHEDULE_LIMIT_W}]}]}
+    res = await ctx.csms.call("RequestStartTransaction", {"idToken": {"idToken": "HB-K18", "type": "ISO14443"},
+                                                          "remoteStartId": 1801, "evseId": 1, "chargingProfile": profile})
+    ctx.check(res["status"] == "Accepted", f"RequestStartTransaction with a TxProfile answered {res['status']}")
+    started = await ctx.csms.expect_event("Started", timeout=15)
+    tid = str(started["transactionInfo"]["transactionId"])
+    await ctx.ev.start("auto", "scheduled")
+    await ctx.csms.expect("NotifyEVChargingNeeds", 15)
+    await flowing(ctx)
+    held = await Stepper(ctx, "limit").watch(SCHEDULE_LIMIT_W)
+    entries = _received_schedule(ctx)
+    ctx.note(f"the bench EV's schedule: {entries[:4]} W")
+    ctx.measure["ev_schedule_power"] = entries[0] if entries else "no ScheduleExchangeRes with a schedule"
+    ctx.measure["charge_power"] = rounded(held.mean_w)
     await end_session(ctx, tid)

@@ -14,15 +14,19 @@ so the CentralSetpoint cases cite Q03, whose table carries the CentralSetpoint r
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from hilbench.cases import power
+from hilbench.cases.blocks.rpc_framing import answer_to
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.profiles import central_setpoint, tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, error_pct, rounded, v2x_session,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, error_pct, rounded, sent_by_ev,
+    v2x_session,
 )
-from hilbench.runner.context import CaseContext
+from hilbench.runner.context import BenchError, CaseContext
 
 
 @case("HB_Q_03_CS", "CentralSetpoint: the DUT charges and discharges at the setpoints, as measured",
@@ -64,6 +68,28 @@ async def discharge_limit(ctx: CaseContext) -> None:
     ctx.measure["discharge_power"] = rounded(limited.mean_w)
 
 
+@case("HB_Q_03_EVL_CS", "A setpoint beyond the EV's maximum discharge power discharges at the EV's maximum",
+      use_cases=["Q03", "Q01"], requirements=["Q03.FR.01", "Q01.FR.01"], roles=ROLES,
+      measurements=[Measurement("discharge_power", unit="W",
+                                description="mean outlet power: setpoint -15 kW, the EV's EVMaximumDischargePower lower")],
+      kills=["ignores-ev-discharge-limit"], timeout_s=90)
+async def ev_discharge_limit(ctx: CaseContext) -> None:
+    """The CSMS asks for more than the EV allows (its EVMaximumDischargePower, as the bench EV put
+    it on the wire): the DUT must hold the EV's limit, not the CSMS's setpoint (⚠ the FR numbers
+    are cited from the use-case table)."""
+    tid = await v2x_session(ctx, "HB-Q03-EVL", 307)
+    ev_max = sent_by_ev(ctx)["max_discharge_power"]
+    if ev_max is None or ev_max <= 0.0:
+        raise BenchError("the bench EV's trace has no EVMaximumDischargePower")
+    if ev_max >= 15_000.0:  # the bench EV's profile, not the DUT, makes the case meaningless
+        raise BenchError(f"the bench EV allows {ev_max:.0f} W of discharge: the -15 kW setpoint is not beyond it")
+    band = power.tolerance_w(ev_max, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+    ctx.measure.limits("discharge_power", low=-ev_max - band, high=-ev_max + band)
+    limited = await Stepper(ctx, "limit").step(central_setpoint(tid, [(0, -15_000.0)], discharge_limit_w=-20_000.0), -ev_max)
+    await end_session(ctx, tid)
+    ctx.measure["discharge_power"] = rounded(limited.mean_w)
+
+
 @case("HB_Q_10_CS", "Idle: no energy flows, whatever the EV asks for",
       use_cases=["Q10"], requirements=["Q10.FR.01", "Q10.FR.02"], roles=ROLES,
       measurements=[Measurement("charging_before", unit="W", low=5_000.0,
@@ -86,6 +112,8 @@ async def idle(ctx: CaseContext) -> None:
 FREQ_WATT_CURVE = [{"frequency": 49.6, "power": -8_000.0}, {"frequency": 49.9, "power": 0.0},
                    {"frequency": 50.1, "power": 0.0}, {"frequency": 50.4, "power": 8_000.0}]
 BASELINE_W = 2_000.0
+#: How long a DUT has to answer a CALL it must refuse, s (well inside any call timeout).
+ANSWER_S = 5.0
 #: The grid simulator's frequency steps, Hz: the dead band, under-frequency, over-frequency.
 FREQ_STEPS = (50.0, 49.7, 50.25)
 
@@ -145,4 +173,22 @@ async def local_frequency_without_curve(ctx: CaseContext) -> None:
         {"startPeriod": 0, "operationMode": "LocalFrequency", "limit": 11_000.0, "v2xBaseline": BASELINE_W}]))
     ctx.note(f"SetChargingProfile answered {res['status']}: {res.get('statusInfo')}")
     ctx.measure["status"] = res["status"]
+    await end_session(ctx, tid)
+
+
+@case("HB_Q_08_PTS_CS", "A frequency-watt curve with more points than the schema allows is refused with CALLERROR",
+      use_cases=["Q08", "RPC"], requirements=["Q08.FR.01", "OCPP-J 4.2.3"], roles=["csms", "ev", "ev_emulator"],
+      measurements=[Measurement("answer", equals="CALLERROR OccurrenceConstraintViolation",
+                                description="SetChargingProfile with 21 v2xFreqWattCurve points (the schema's maxItems is 20)")],
+      kills=["callerror-missing-for-malformed-call"], timeout_s=60)
+async def curve_with_too_many_points(ctx: CaseContext) -> None:
+    """The bench sends the profile raw, unchecked against the schema; the DUT must
+    refuse it at the RPC layer (maxItems is an occurrence constraint), not take or half-take it."""
+    tid = await v2x_session(ctx, "HB-Q08-PTS", 310)
+    curve = [{"frequency": round(49.0 + 0.1 * i, 1), "power": -8_000.0 + 800.0 * i} for i in range(21)]
+    profile = tx_profile(tid, [{"startPeriod": 0, "operationMode": "LocalFrequency", "limit": 11_000.0,
+                                "dischargeLimit": -11_000.0, "v2xFreqWattCurve": curve}])
+    frame = await answer_to(ctx, json.dumps([2, "hb-q08-pts", "SetChargingProfile", profile]), "hb-q08-pts", ANSWER_S)
+    ctx.measure["answer"] = (f"no answer within {ANSWER_S:g} s" if frame is None
+                             else f"CALLERROR {frame[2]}" if frame[0] == 4 else f"CALLRESULT {frame[2].get('status')}")
     await end_session(ctx, tid)

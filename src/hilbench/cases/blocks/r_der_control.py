@@ -23,7 +23,7 @@ from hilbench.cases import power
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.profiles import central_setpoint
 from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, sent_by_ev, v2x_session
-from hilbench.runner.context import BenchError, CaseContext
+from hilbench.runner.context import BenchError, CaseContext, Series
 
 #: The setpoint the CSMS asks for: beyond every cap the cases set, so that the cap decides.
 SETPOINT_W = -10_000.0
@@ -149,11 +149,10 @@ INSIDE_PCT, BEYOND_PCT = 105.0, 112.0
 CEASED_W = 150.0
 
 
-async def _trip_time(ctx: CaseContext, threshold_pct: float, watch_s: float) -> tuple[float | None, int]:
+async def _trip_time(ctx: CaseContext, series: Series, threshold_pct: float, watch_s: float) -> tuple[float | None, int]:
     """From the analyzer's own samples: the time from the first sample with an AC phase at or above
     ``threshold_pct`` of nominal to the first after it with the DC outlet below CEASED_W (None:
-    no trip while watched), and the number of samples."""
-    series = ctx.series("outlet power", "W")
+    no trip while watched), and the number of samples; the power goes on ``series``."""
     volts = ctx.series("grid voltage, highest phase", "V")
     stepped: int | None = None
     n, end = 0, time.monotonic() + watch_s
@@ -199,7 +198,7 @@ async def hv_must_trip(ctx: CaseContext) -> None:
         ctx.measure["power_inside_curve"] = rounded((await steps.watch(-6_000.0)).mean_w)
         await ctx.io(ctx.grid_simulator.set_voltage, NOMINAL_V * BEYOND_PCT / 100.0)
         watch = 3 * HV_MUST_TRIP[0]["x"] + 2.0
-        tripped, samples = await _trip_time(ctx, BEYOND_PCT - 1.0, watch)
+        tripped, samples = await _trip_time(ctx, steps.measured, BEYOND_PCT - 1.0, watch)
         ctx.note(f"trip after {tripped} s ({samples} analyzer samples)")
         ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else f"no trip within {watch:g} s"
         alarm = await ctx.csms.expect("NotifyDERAlarm", 5, lambda p: p["controlType"] == "HVMustTrip", required=False)

@@ -20,7 +20,7 @@ PAYLOAD_CODES = ("TypeConstraintViolation", "OccurrenceConstraintViolation", "Pr
                  "FormatViolation", "FormationViolation", "ProtocolError")
 
 
-async def _answer_to(ctx: CaseContext, text: str, uid: str, timeout: float = 3.0) -> list[Any] | None:
+async def answer_to(ctx: CaseContext, text: str, uid: str, timeout: float = 3.0) -> list[Any] | None:
     """Sends ``text`` raw and returns the DUT's frame that answers ``uid`` (None: no answer)."""
     start = len(ctx.campaign.recorder.rows)
     await ctx.csms.link.send_raw(text)
@@ -58,7 +58,7 @@ def _code(frame: list[Any] | None) -> str:
       use_cases=["RPC"], requirements=["OCPP-J 4.2.3", "OCPP-J 4.3"],
       measurements=[Measurement("error_code", equals="NotImplemented")], kills=["callerror-missing-for-malformed-call"])
 async def unknown_action(ctx: CaseContext) -> None:
-    frame = await _answer_to(ctx, '[2,"hb-rpc-01","HilbenchNoSuchAction",{}]', "hb-rpc-01")
+    frame = await answer_to(ctx, '[2,"hb-rpc-01","HilbenchNoSuchAction",{}]', "hb-rpc-01")
     ctx.measure["error_code"] = _code(frame)
 
 
@@ -67,8 +67,8 @@ async def unknown_action(ctx: CaseContext) -> None:
       measurements=[Measurement("error_code_type", equals=True), Measurement("error_code_missing", equals=True)],
       kills=["callerror-missing-for-malformed-call"])
 async def schema_violations(ctx: CaseContext) -> None:
-    wrong_type = await _answer_to(ctx, '[2,"hb-rpc-02a","GetVariables",{"getVariableData":"all"}]', "hb-rpc-02a")
-    missing = await _answer_to(ctx, '[2,"hb-rpc-02b","GetVariables",{}]', "hb-rpc-02b")
+    wrong_type = await answer_to(ctx, '[2,"hb-rpc-02a","GetVariables",{"getVariableData":"all"}]', "hb-rpc-02a")
+    missing = await answer_to(ctx, '[2,"hb-rpc-02b","GetVariables",{}]', "hb-rpc-02b")
     ctx.note(f"wrong type answered {_code(wrong_type)}, missing field answered {_code(missing)}")
     ctx.measure["error_code_type"] = _code(wrong_type) in PAYLOAD_CODES
     ctx.measure["error_code_missing"] = _code(missing) in PAYLOAD_CODES
@@ -79,7 +79,7 @@ async def schema_violations(ctx: CaseContext) -> None:
       measurements=[Measurement("error_code", equals=True)], kills=["callerror-missing-for-malformed-call"])
 async def broken_frame(ctx: CaseContext) -> None:
     """A CALL with a truncated array: the unique id is readable, the frame is not."""
-    frame = await _answer_to(ctx, '[2,"hb-rpc-03","GetVariables"', "hb-rpc-03")
+    frame = await answer_to(ctx, '[2,"hb-rpc-03","GetVariables"', "hb-rpc-03")
     if frame is None:  # a receiver may also answer with the id it could not read
         for row in ctx.campaign.recorder.rows:
             if row[1] == "ocpp" and row[2] == "rx" and row[4].startswith("[4,"):

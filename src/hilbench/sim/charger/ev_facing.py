@@ -118,6 +118,8 @@ class EvFacing:
         tx_id = self.fw.tx.tx.transaction_id if self.fw.tx.tx else None
         composite = self.fw.profiles.composite(1, 86_400, "W", dt.datetime.now(dt.timezone.utc), tx_id, c.max_power_w or 0.0)
         periods = composite["chargingSchedulePeriod"]
+        if self.fw.faults.on("ev-schedule-ignores-profile"):
+            periods = [{"startPeriod": 0, "limit": c.max_power_w or 0.0}]
         charging, discharging = [], []
         for i, p in enumerate(periods):
             end = periods[i + 1]["startPeriod"] if i + 1 < len(periods) else 86_400

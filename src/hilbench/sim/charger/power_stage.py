@@ -73,7 +73,8 @@ class PowerStage:
         upper = min(self.max_charge_w, ev.max_charge_w)
         if period.limit_w is not None and not self.faults.on("ignores-charging-limit"):
             upper = min(upper, period.limit_w)
-        lower = -min(self.max_discharge_w, ev.max_discharge_w) if bpt else 0.0
+        ev_discharge = self.max_discharge_w if self.faults.on("ignores-ev-discharge-limit") else ev.max_discharge_w
+        lower = -min(self.max_discharge_w, ev_discharge) if bpt else 0.0
         if period.discharge_limit_w is not None and not self.faults.on("ignores-discharge-limit"):
             lower = max(lower, period.discharge_limit_w)
         if discharge_cap_w is not None:
