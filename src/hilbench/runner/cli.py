@@ -150,6 +150,8 @@ def mutate_command(
     tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
     fault: Annotated[Optional[list[str]], typer.Option(help="only these faults (repeat; default: every fault "
                                                             "the rig can show)")] = None,
+    jobs: Annotated[Optional[int], typer.Option(min=1, help="runs at a time (default: the CPU count; a simulated "
+                                                            "campaign mostly waits on real time, so more can fit)")] = None,
 ) -> None:
     """The mutation kill matrix: the selected cases once clean and once per named fault of the
     virtual charger; exit 0 when the clean run all passes, every fault is failed by a case and every
@@ -186,7 +188,7 @@ def mutate_command(
         failed = [i for i, v in verdicts.items() if v == "fail"]
         console.print(f"{name:<44} {len(failed)} failed: {', '.join(failed)}", highlight=False, soft_wrap=True)
 
-    report = asyncio.run(matrix(str(rig), out, selection, faults, progress))
+    report = asyncio.run(matrix(str(rig), out, selection, faults, progress, workers=jobs))
     console.print(f"clean all pass: {report['clean']['all_pass']}; faults no case fails: {report['unkilled_faults'] or 'none'}; "
                   f"cases that fail no fault: {report['cases_killing_nothing'] or 'none'}; {report['wall_s']} s",
                   highlight=False, soft_wrap=True)

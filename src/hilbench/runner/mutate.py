@@ -41,9 +41,10 @@ async def _run(rig: str, out: Path, selection: list[str], fault: str | None) -> 
 
 
 async def matrix(rig: str, out: Path, selection: list[str], faults: list[str],
-                 progress: Any = lambda _name, _verdicts: None) -> dict[str, Any]:
+                 progress: Any = lambda _name, _verdicts: None, *, workers: int | None = None) -> dict[str, Any]:
     t0 = time.monotonic()
-    gate = asyncio.Semaphore(WORKERS)
+    workers = workers or WORKERS
+    gate = asyncio.Semaphore(workers)
 
     async def one(fault: str | None) -> tuple[str | None, dict[str, str]]:
         async with gate:
@@ -64,7 +65,7 @@ async def matrix(rig: str, out: Path, selection: list[str], faults: list[str],
               "cases_killing_nothing": sorted(i for i in cases if i not in skipped
                                               and not any(i in ids for ids in killed.values())),
               "skipped_cases": sorted(skipped),
-              "wall_s": round(time.monotonic() - t0, 1), "workers": WORKERS}
+              "wall_s": round(time.monotonic() - t0, 1), "workers": workers}
     (out / "mutation.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
     (out / "mutation.html").write_text(matrix_html(report), encoding="utf-8")
     return report

@@ -87,8 +87,8 @@ async def limit_max_discharge_cap(ctx: CaseContext) -> None:
         await capped_discharge(ctx, tid, 40.0, "discharge_power")
         res = await ctx.csms.call("ClearDERControl", {"isDefault": False, "controlId": "HB-R04-LMD"})
         ctx.check(res["status"] == "Accepted", f"ClearDERControl of the control just set answered {res['status']}")
-        step = await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, SETPOINT_W)], discharge_limit_w=-20_000.0,
-                                                                    profile_id=12), SETPOINT_W)
+        step = await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, SETPOINT_W)], discharge_limit_w=-20_000.0),
+                                                   SETPOINT_W)
         ctx.measure["uncapped_after_clear"] = rounded(step.mean_w)
     finally:
         await clear_controls(ctx)
