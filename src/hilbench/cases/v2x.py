@@ -16,7 +16,7 @@ from typing import Any
 
 from hilbench.cases import power
 from hilbench.cases.blocks.e_transactions import remote_start
-from hilbench.runner.context import CaseContext, Series
+from hilbench.runner.context import BenchError, CaseContext, Series
 
 TOLERANCE_PCT = 2.0
 TOLERANCE_FLOOR_W = 150.0
@@ -121,18 +121,34 @@ def rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
-    """The bench EV's last ChargeParameterDiscoveryReq and ScheduleExchangeReq, from the trace."""
+def last_v2g(ctx: CaseContext, direction: str) -> dict[str, dict[str, Any]]:
+    """The bench EV's last message of each name this case, as recorded: ``tx`` what it sent,
+    ``rx`` what it received (name -> body)."""
     last: dict[str, dict[str, Any]] = {}
     for row in ctx.campaign.recorder.rows:
-        if row[1] == "v2g" and row[2] == "tx":
+        if row[1] == "v2g" and row[2] == direction:
             message = json.loads(row[4])
             name = next(iter(message))
-            last["cpd" if name.endswith("ChargeParameterDiscoveryReq") else name] = message[name]
-    cpd, exchange = last.get("cpd", {}), last.get("ScheduleExchangeReq", {})
+            last[name] = message[name]
+    return last
+
+
+def sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
+    """The bench EV's last ChargeParameterDiscoveryReq and ScheduleExchangeReq, from the trace."""
+    sent = last_v2g(ctx, "tx")
+    cpd = next((body for name, body in sent.items() if name.endswith("ChargeParameterDiscoveryReq")), {})
+    exchange = sent.get("ScheduleExchangeReq", {})
     return {"max_charge_power": rational_value(find_key(cpd, "EVMaximumChargePower")),
             "max_discharge_power": rational_value(find_key(cpd, "EVMaximumDischargePower")),
             "max_energy_request": rational_value(find_key(exchange, "EVMaximumEnergyRequest"))}
+
+
+def ev_max_discharge_w(ctx: CaseContext) -> float:
+    """What the bench EV declared it can discharge (EVMaximumDischargePower), W."""
+    value = sent_by_ev(ctx)["max_discharge_power"]
+    if value is None or value <= 0.0:
+        raise BenchError("the bench EV's trace has no EVMaximumDischargePower: no bidirectional session")
+    return value
 
 
 def find_key(body: Any, key: str) -> Any:

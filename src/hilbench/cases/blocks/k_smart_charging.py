@@ -7,16 +7,13 @@ in NotifyEVChargingNeeds (the link between the two protocols).
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from hilbench.cases.blocks.e_transactions import remote_start
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import tolerance_w
 from hilbench.cases.profiles import tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, find_key, flowing, rational_value, rounded, sent_by_ev,
-    v2x_session,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, find_key, flowing, last_v2g, rational_value, rounded,
+    sent_by_ev, v2x_session,
 )
 from hilbench.runner.context import BenchError, CaseContext
 
@@ -108,13 +105,8 @@ SCHEDULE_LIMIT_W = 7_000.0
 
 def _received_schedule(ctx: CaseContext) -> list[float]:
     """The charging PowerSchedule entries (W) of the last ScheduleExchangeRes the bench EV received."""
-    last: dict[str, Any] | None = None
-    for row in ctx.campaign.recorder.rows:
-        if row[1] == "v2g" and row[2] == "rx":
-            message = json.loads(row[4])
-            if "ScheduleExchangeRes" in message:
-                last = message["ScheduleExchangeRes"]
-    charging = find_key(find_key(last, "ChargingSchedule"), "PowerScheduleEntry") if last else None
+    res = last_v2g(ctx, "rx").get("ScheduleExchangeRes")
+    charging = find_key(find_key(res, "ChargingSchedule"), "PowerScheduleEntry") if res else None
     return [v for e in (charging or []) if (v := rational_value(e.get("Power"))) is not None]
 
 

@@ -23,7 +23,7 @@ from hilbench.cases.blocks.rpc_framing import answer_to
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.profiles import central_setpoint, tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, error_pct, rounded, sent_by_ev,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, error_pct, ev_max_discharge_w, rounded,
     v2x_session,
 )
 from hilbench.runner.context import BenchError, CaseContext
@@ -78,9 +78,7 @@ async def ev_discharge_limit(ctx: CaseContext) -> None:
     it on the wire): the DUT must hold the EV's limit, not the CSMS's setpoint (⚠ the FR numbers
     are cited from the use-case table)."""
     tid = await v2x_session(ctx, "HB-Q03-EVL", 307)
-    ev_max = sent_by_ev(ctx)["max_discharge_power"]
-    if ev_max is None or ev_max <= 0.0:
-        raise BenchError("the bench EV's trace has no EVMaximumDischargePower")
+    ev_max = ev_max_discharge_w(ctx)
     if ev_max >= 15_000.0:  # the bench EV's profile, not the DUT, makes the case meaningless
         raise BenchError(f"the bench EV allows {ev_max:.0f} W of discharge: the -15 kW setpoint is not beyond it")
     band = power.tolerance_w(ev_max, TOLERANCE_PCT, TOLERANCE_FLOOR_W)

@@ -22,8 +22,8 @@ from typing import Any
 from hilbench.cases import power
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.profiles import central_setpoint
-from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, sent_by_ev, v2x_session
-from hilbench.runner.context import BenchError, CaseContext, Series
+from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, ev_max_discharge_w, rounded, v2x_session
+from hilbench.runner.context import CaseContext, Series
 
 #: The setpoint the CSMS asks for: beyond every cap the cases set, so that the cap decides.
 SETPOINT_W = -10_000.0
@@ -52,13 +52,6 @@ async def set_control(ctx: CaseContext, request: dict[str, Any]) -> dict[str, An
 async def clear_controls(ctx: CaseContext, kind: str = "LimitMaxDischarge") -> None:
     """Every scheduled control of ``kind`` goes again (a DUT with none left answers NotFound)."""
     await ctx.csms.call("ClearDERControl", {"isDefault": False, "controlType": kind})
-
-
-def ev_max_discharge_w(ctx: CaseContext) -> float:
-    value = sent_by_ev(ctx)["max_discharge_power"]
-    if value is None or value <= 0.0:
-        raise BenchError("the bench EV's trace has no EVMaximumDischargePower: no bidirectional session")
-    return value
 
 
 async def capped_discharge(ctx: CaseContext, tid: str, pct: float, name: str) -> None:
