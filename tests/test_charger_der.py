@@ -25,7 +25,7 @@ def test_lowest_priority_value_wins_and_supersedes() -> None:
     assert der.set(lmd("B", 2, 30.0)) == {"status": "Accepted", "supersededIds": ["A"]}
     assert der.set(lmd("C", 8, 90.0)) == {"status": "Accepted"}
     assert der.discharge_cap_w(NOW, EV_MAX_W) == 3_300.0
-    response, report = der.report({"requestId": 7, "isDefault": False}, NOW)
+    response, report = der.report({"requestId": 7, "isDefault": False})
     assert response == {"status": "Accepted"} and report is not None and report["requestId"] == 7
     assert {e["id"]: e["isSuperseded"] for e in report["limitMaxDischarge"]} == {"A": True, "B": False, "C": True}
 
@@ -47,10 +47,26 @@ def test_a_scheduled_control_beats_a_default_one_only_while_it_runs() -> None:
     assert der.discharge_cap_w(NOW + dt.timedelta(seconds=200), EV_MAX_W) == 5_500.0
 
 
+def test_a_control_no_higher_priority_overlaps_is_not_superseded() -> None:
+    """isSuperseded is about priority over the control's own time: a later control (not started
+    yet) of lower priority is not superseded by one that ends before it starts."""
+    der = DerControls(Faults())
+    iso = lambda t: t.isoformat().replace("+00:00", "Z")  # noqa: E731
+    der.set(lmd("NOW", 1, 40.0, startTime=iso(NOW - dt.timedelta(seconds=10)), duration=60))
+    later = der.set(lmd("LATER", 5, 60.0, startTime=iso(NOW + dt.timedelta(seconds=120)), duration=60))
+    over = der.set(lmd("OVERLAP", 7, 80.0, startTime=iso(NOW + dt.timedelta(seconds=30)), duration=60))
+    assert later == {"status": "Accepted"} and over == {"status": "Accepted"}
+    _, report = der.report({"requestId": 3, "isDefault": False})
+    assert report is not None
+    assert {e["id"]: e["isSuperseded"] for e in report["limitMaxDischarge"]} == \
+        {"NOW": False, "LATER": False, "OVERLAP": True}
+    assert der.set(lmd("TOP", 0, 10.0)) == {"status": "Accepted", "supersededIds": ["LATER", "NOW"]}
+
+
 def test_clear_and_get_of_what_is_not_there_is_not_found() -> None:
     der = DerControls(Faults())
     assert der.clear({"isDefault": False, "controlId": "X"}) == {"status": "NotFound"}
-    assert der.report({"requestId": 1, "controlId": "X"}, NOW) == ({"status": "NotFound"}, None)
+    assert der.report({"requestId": 1, "controlId": "X"}) == ({"status": "NotFound"}, None)
     der.set(lmd("X", 1, 10.0))
     assert der.clear({"isDefault": False, "controlId": "X"}) == {"status": "Accepted"}
     assert der.discharge_cap_w(NOW, EV_MAX_W) is None
@@ -63,8 +79,11 @@ def test_impossible_and_unsupported_controls_are_refused_with_the_reason() -> No
     res = der.set(lmd("P", 1, 150.0))
     assert res["status"] == "Rejected" and "150" in res["statusInfo"]["additionalInfo"]
     res = der.set({"isDefault": False, "controlId": "F", "controlType": "FixedPFInject",
-                   "fixedPFInject": {"priority": 1, "displacement": 0.9, "excitation": True}})
-    assert res["status"] == "NotSupported" and "FixedPFInject" in res["statusInfo"]["additionalInfo"]
+                   "fixedPFInject": {"priority": 1, "displacement": 1.3, "excitation": True}})
+    assert res["status"] == "Rejected" and "1.3" in res["statusInfo"]["additionalInfo"]
+    res = der.set({"isDefault": False, "controlId": "W", "controlType": "VoltWatt",
+                   "curve": {"priority": 1, "yUnit": "PctMaxW", "curveData": [{"x": 100.0, "y": 100.0}]}})
+    assert res["status"] == "NotSupported" and "VoltWatt" in res["statusInfo"]["additionalInfo"]
     assert not der.controls
 
 
@@ -109,7 +128,7 @@ def test_hv_trip_faults_trip_late_or_silently() -> None:
 def test_a_trip_curve_is_reported_with_its_type_and_a_bad_one_rejected() -> None:
     der = DerControls(Faults())
     der.set(hv_trip())
-    _, report = der.report({"requestId": 2, "controlType": "HVMustTrip"}, NOW)
+    _, report = der.report({"requestId": 2, "controlType": "HVMustTrip"})
     assert report is not None and report["curve"][0]["curveType"] == "HVMustTrip" and not report["curve"][0]["isSuperseded"]
     res = der.set(dict(hv_trip(), curve={"priority": 1, "yUnit": "PctMaxW", "curveData": [{"x": 1.0, "y": 110.0}]}))
     assert res["status"] == "Rejected" and "PctEffectiveV" in res["statusInfo"]["additionalInfo"]

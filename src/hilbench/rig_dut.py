@@ -16,7 +16,7 @@ from hilbench.ocpp.identity import station_id_problem
 
 CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval", "upgrade_port"}
 #: What the lab declares of its DUT (its datasheet or the test plan), for either kind.
-DECLARED_KEYS = {"setpoint_settling_s"}
+DECLARED_KEYS = {"setpoint_settling_s", "rated_reactive_power_var"}
 EXTERNAL_KEYS = {"kind", "station_id", "security_profile", "password", "certificate", "key", "secc_interface",
                  "secc_address"} | DECLARED_KEYS
 
@@ -55,6 +55,9 @@ class DutConfig:
     virtual: Mapping[str, Any] | None = None
     #: Declared: the time from a new setpoint at the CSMS to the power within tolerance, s (Q cases).
     setpoint_settling_s: float = 1.0
+    #: Declared: the reactive power the DUT's grid side is rated for, var — what the DER controls'
+    #: PctMaxVar counts in (None: not declared; the reactive-power curve cases are skipped).
+    rated_reactive_power_var: float | None = None
 
     def describe(self) -> str:
         if self.kind == "virtual":
@@ -120,6 +123,9 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
     settling = _get(table, "setpoint_settling_s", float, fail, 1.0)
     if not 0.0 < settling <= 600.0:
         raise fail("setpoint_settling_s", f"{settling} is not in (0, 600] s")
+    rated_var = _get(table, "rated_reactive_power_var", float, fail, None)
+    if rated_var is not None and not 0.0 < rated_var <= 1e6:
+        raise fail("rated_reactive_power_var", f"{rated_var} is not in (0, 1e6] var")
     if kind == "virtual":
         from hilbench.sim.charger.config import ChargerConfig
 
@@ -131,7 +137,8 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
         except ConfigError as e:
             raise RigError(str(e)) from None
         return DutConfig("virtual", station_id, profile, _get(table, "password", str, fail, None),
-                         virtual={k: v for k, v in table.items() if k not in DECLARED_KEYS}, setpoint_settling_s=settling)
+                         virtual={k: v for k, v in table.items() if k not in DECLARED_KEYS}, setpoint_settling_s=settling,
+                         rated_reactive_power_var=rated_var)
     for key in table:
         if key not in EXTERNAL_KEYS:
             raise fail(key, f"unknown key for an external charger (known: {', '.join(sorted(EXTERNAL_KEYS))})")
@@ -141,7 +148,7 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
     cert, key = _get(table, "certificate", str, fail, None), _get(table, "key", str, fail, None)
     return DutConfig("external", station_id, profile, password, Path(cert) if cert else None, Path(key) if key else None,
                      _get(table, "secc_interface", str, fail, None), _get(table, "secc_address", str, fail, None),
-                     setpoint_settling_s=settling)
+                     setpoint_settling_s=settling, rated_reactive_power_var=rated_var)
 
 
 def _get(table: Mapping[str, Any], key: str, kind: type, fail: Any, default: Any) -> Any:

@@ -33,7 +33,8 @@ LIMIT_KEYS: dict[str, tuple[str, tuple[str, ...], str]] = {
 }
 #: Windows: (min key, max key) pairs whose min must lie below the max.
 WINDOWS = (("grid_voltage_min_v", "grid_voltage_max_v"), ("grid_frequency_min_hz", "grid_frequency_max_hz"))
-RIG_KEYS = {"name", "description", "simulated", "command_log", "safe_state_order"}
+RIG_KEYS = {"name", "description", "simulated", "command_log", "safe_state_order", "grid_nominal_voltage_v",
+            "grid_nominal_frequency_hz"}
 INSTRUMENT_KEYS = {"role", "model", "address", "timeout_s", "sim_faults"}
 
 
@@ -62,6 +63,10 @@ class RigConfig:
     #: Where the bench CSMS listens, and the device under test (None: the rig has no [dut]).
     csms: CsmsConfig = field(default_factory=CsmsConfig)
     dut: DutConfig | None = None
+    #: The grid the rig's grid simulator holds between cases (phase voltage, frequency): what the
+    #: DER cases' percentages of nominal refer to.
+    grid_nominal_voltage_v: float = 230.0
+    grid_nominal_frequency_hz: float = 50.0
 
     @property
     def roles(self) -> set[str]:
@@ -160,9 +165,21 @@ def load_rig(path: Path | str, *, require_roles: tuple[str, ...] = ()) -> RigCon
         if not any(i.role == role for i in instruments.values()):
             raise fail("instruments", f"no instrument plays the {role} role")
     log = _typed(rig, "rig.command_log", str, fail, default=None)
+    nominal_v = float(_typed(rig, "rig.grid_nominal_voltage_v", (int, float), fail, default=230.0))
+    nominal_hz = float(_typed(rig, "rig.grid_nominal_frequency_hz", (int, float), fail, default=50.0))
+    if not 50.0 <= nominal_v <= 400.0:
+        raise fail("rig.grid_nominal_voltage_v", f"{nominal_v:g} V is not a phase voltage in [50, 400] V")
+    if nominal_hz not in (50.0, 60.0):
+        raise fail("rig.grid_nominal_frequency_hz", f"{nominal_hz:g} Hz is neither 50 nor 60 Hz")
+    for key, low, high in (("grid_voltage_min_v", None, nominal_v), ("grid_voltage_max_v", nominal_v, None),
+                           ("grid_frequency_min_hz", None, nominal_hz), ("grid_frequency_max_hz", nominal_hz, None)):
+        value = limits.get(key)
+        if value is not None and ((low is not None and value < low) or (high is not None and value > high)):
+            raise fail(f"limits.{key}", f"{value:g} leaves out the rig's own nominal grid "
+                                        f"({nominal_v:g} V, {nominal_hz:g} Hz)")
     return RigConfig(path, name, simulated, instruments, limits, tuple(order),
                      _typed(rig, "rig.description", str, fail, default=""),
-                     Path(log) if log else None, require_roles, csms, dut)
+                     Path(log) if log else None, require_roles, csms, dut, nominal_v, nominal_hz)
 
 
 def _limits(table: Mapping[str, Any], instruments: Mapping[str, InstrumentConfig], fail: Any) -> dict[str, float]:

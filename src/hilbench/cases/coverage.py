@@ -1,6 +1,6 @@
 """``hilbench cases --coverage``: per functional block, the OCPP use cases and requirement ids the
 library's cases cite, against the full list of the block (``use_case_list``), with the use cases
-not yet covered; blocks outside OCPP (ISO 15118-20, OCPP-J framing) are listed by what they cite.
+no case cites yet (a case citing an id checks some of what it asks, not necessarily all); blocks outside OCPP (ISO 15118-20, OCPP-J framing) are listed by what they cite.
 An id a case cites that the list does not hold is reported: a typo, or a number from another
 edition."""
 
@@ -31,9 +31,9 @@ def coverage_lines(cases: dict[str, Case]) -> list[str]:
         total_fr = {r for u in listed.values() for r in u["requirements"]}
         missing = sorted(set(listed) - ucs)
         lines.append(f"{letter} {block['name']}: {count.get(letter, 0)} cases; use cases {len(ucs & set(listed))} of "
-                     f"{len(listed)} ({', '.join(sorted(ucs & set(listed)))}); requirement ids {len(frs & total_fr)} of "
-                     f"{len(total_fr)} ({100.0 * len(frs & total_fr) / max(1, len(total_fr)):.0f} %)"
-                     + (f"; not yet: {', '.join(missing)}" if missing else ""))
+                     f"{len(listed)} cited ({', '.join(sorted(ucs & set(listed)))}); requirement ids {len(frs & total_fr)} of "
+                     f"{len(total_fr)} cited ({100.0 * len(frs & total_fr) / max(1, len(total_fr)):.0f} %)"
+                     + (f"; not cited yet: {', '.join(missing)}" if missing else ""))
     for block in sorted(set(count) - set(reference)):
         lines.append(f"{block}: {count[block]} cases; topics {', '.join(sorted(cited_uc.get(block, set())))}; "
                      f"rules {', '.join(sorted(cited_fr.get(block, set())))}")

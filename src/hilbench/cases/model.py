@@ -40,7 +40,7 @@ class CaseSkipped(Exception):
 class Measurement:
     """A declared measurement: ``low``/``high`` the limits (inclusive), ``marginal_*`` the inner
     limits beyond which a passing value is marked marginal; ``equals`` for an exact expected value
-    (a status, a count)."""
+    (a status, a count), ``one_of`` for a value among several allowed ones."""
 
     name: str
     unit: str = ""
@@ -50,6 +50,7 @@ class Measurement:
     marginal_high: float | None = None
     equals: Any = None
     description: str = ""
+    one_of: tuple[Any, ...] | None = None
 
     def judge(self, value: Any) -> str:
         """``pass``, ``marginal``, ``fail`` or ``unset``."""
@@ -57,6 +58,8 @@ class Measurement:
             return "unset"
         if self.equals is not None:
             return "pass" if value == self.equals else "fail"
+        if self.one_of is not None:
+            return "pass" if value in self.one_of else "fail"
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             return "fail" if (self.low is not None or self.high is not None) else "pass"
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
@@ -75,7 +78,8 @@ class Measurement:
     def as_record(self, value: Any, outcome: str) -> dict[str, Any]:
         return {"name": self.name, "value": value, "unit": self.unit, "low": self.low, "high": self.high,
                 "marginal_low": self.marginal_low, "marginal_high": self.marginal_high,
-                **({"equals": self.equals} if self.equals is not None else {}), "outcome": outcome}
+                **({"equals": self.equals} if self.equals is not None else {}),
+                **({"one_of": list(self.one_of)} if self.one_of is not None else {}), "outcome": outcome}
 
 
 Body = Callable[[Any], Awaitable[None]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from hilbench.runner.context import CaseContext, Series
 
@@ -27,11 +28,30 @@ def tolerance_w(target_w: float, pct: float, floor_w: float) -> float:
 
 async def outlet_power(ctx: CaseContext) -> tuple[float, int]:
     """(W, the analyzer's monotonic ns) at the DUT's outlet."""
-    reading = await ctx.io(ctx.power_analyzer.read)
+    return outlet_of(ctx, await ctx.io(ctx.power_analyzer.read))
+
+
+def outlet_of(ctx: CaseContext, reading: dict[str, Any]) -> tuple[float, int]:
+    """(W, ns) at the DUT's outlet in one analyzer reading: element 1 (the DC side) in a DC
+    session, the sum of the AC phases otherwise."""
     evcc = ctx.ev.evcc
     dc = bool(evcc is not None and evcc.service is not None and evcc.service.dc)
     sides = [reading["1"]] if dc else [r for name, r in reading.items() if name != "1"]
     return sum(r.power_w for r in sides), next(iter(reading.values())).mono_ns
+
+
+def grid_side(reading: dict[str, Any]) -> tuple[float, float, float]:
+    """(W, var, V) at the charger's grid connection in one analyzer reading (the AC phases,
+    elements 2-4): active power (+ = from the grid), reactive power (+ = the charger absorbs,
+    the analyzer's load convention), the mean phase voltage."""
+    phases = [r for name, r in reading.items() if name != "1"]
+    return (sum(r.power_w for r in phases), sum(r.reactive_power_var for r in phases),
+            sum(r.voltage_v for r in phases) / len(phases))
+
+
+def highest_phase_v(reading: dict[str, Any]) -> float:
+    """The highest AC phase voltage in one analyzer reading (the grid side: elements 2-4), V."""
+    return max(r.voltage_v for name, r in reading.items() if name != "1")
 
 
 async def trace(ctx: CaseContext, seconds: float, series: Series, *, t0_ns: int | None = None) -> list[Sample]:

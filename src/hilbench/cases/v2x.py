@@ -16,12 +16,13 @@ from typing import Any
 
 from hilbench.cases import power
 from hilbench.cases.blocks.e_transactions import remote_start
+from hilbench.cases.model import CaseSkipped
 from hilbench.runner.context import BenchError, CaseContext, Series
 
 TOLERANCE_PCT = 2.0
 TOLERANCE_FLOOR_W = 150.0
 #: The stretch after the declared settling time over which a step's power is averaged, s.
-STEADY_S = 1.5
+STEADY_S = 1.0
 ROLES = ["csms", "ev", "ev_emulator", "power_analyzer"]
 #: A session's power counts as flowing from this much on, W; and it must within this long, s.
 FLOWING_W, FLOW_WAIT_S = 1_000.0, 15.0
@@ -77,10 +78,11 @@ class Stepper:
     """Sends profiles one after the other and traces the outlet power after each, with the
     setpoint (or limit) as a second series."""
 
-    def __init__(self, ctx: CaseContext, wanted: str) -> None:
+    def __init__(self, ctx: CaseContext, wanted: str, kind: str | None = None) -> None:
         self.ctx = ctx
         self.measured = ctx.series("outlet power", "W")
-        self.wanted: Series = ctx.series(wanted, "W", "setpoint" if wanted == "setpoint" else "limit")
+        kind = kind or ("setpoint" if wanted == "setpoint" else "limit")
+        self.wanted: Series = ctx.series(wanted, "W", kind)
         self._last: float | None = None
 
     async def step(self, profile: dict[str, Any], target_w: float) -> Step:
@@ -99,6 +101,7 @@ class Stepper:
         if t0_ns is None:
             self._mark(target_w, t0)
         settle = declared_settling_s(self.ctx)
+        self.ctx.extend_deadline(settle)  # a case's timeout_s covers its protocol, not the DUT's declared wait
         watched = settle + STEADY_S
         samples = await power.trace(self.ctx, watched - (time.monotonic_ns() - t0) / 1e9, self.measured, t0_ns=t0)
         band = power.tolerance_w(target_w, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
@@ -145,9 +148,13 @@ def sent_by_ev(ctx: CaseContext) -> dict[str, float | None]:
 
 def ev_max_discharge_w(ctx: CaseContext) -> float:
     """What the bench EV declared it can discharge (EVMaximumDischargePower), W."""
+    evcc = ctx.ev.evcc
+    service = evcc.service if evcc is not None else None
+    if service is not None and not service.bpt:  # the EV takes the best the DUT offers
+        raise CaseSkipped(f"the DUT offered the bench EV no bidirectional service (the session runs {service.name})")
     value = sent_by_ev(ctx)["max_discharge_power"]
-    if value is None or value <= 0.0:
-        raise BenchError("the bench EV's trace has no EVMaximumDischargePower: no bidirectional session")
+    if value is None or value <= 0.0:  # the bench EV always sends it in a BPT session
+        raise BenchError("the bench EV's trace has no EVMaximumDischargePower in its bidirectional session")
     return value
 
 

@@ -28,7 +28,10 @@ FIELDS = {"voltage_v": "voltage_v", "current_a": "current_a", "power_w": "power_
 @dataclass(frozen=True)
 class AnalyzerReading:
     """One element, one measurement period. Power and energy directions as wired: positive =
-    towards the EV. A value the analyzer has no data for (a frequency on a DC input) is NaN."""
+    towards the EV. Reactive power in the load convention of an analyzer on the charger's grid
+    side: positive with the current lagging (the charger absorbs reactive power), negative with it
+    leading (the charger injects). A value the analyzer has no data for (a frequency on a DC
+    input) is NaN."""
 
     element: str
     voltage_v: float

@@ -34,6 +34,8 @@ def limits_text(m: Measurement) -> str:
     unit = f" {m.unit}" if m.unit else ""
     if m.equals is not None:
         return f"= {number(m.equals)}{unit}"
+    if isinstance(m.one_of, list):
+        return "one of " + ", ".join(number(v) for v in m.one_of) + unit
     if m.low is not None and m.high is not None:
         text = f"[{number(m.low)}, {number(m.high)}]{unit}"
     elif m.low is not None:

@@ -23,13 +23,14 @@ import numpy as np
 from hilbench.report.record import Case, Series
 
 MAX_POINTS = 2000
-UNIT_ORDER = ("W", "A", "V")
-QUANTITY = {"W": "power", "kW": "power", "A": "current", "V": "voltage", "Hz": "frequency", "Wh": "energy"}
+UNIT_ORDER = ("W", "var", "A", "V")
+QUANTITY = {"W": "power", "kW": "power", "var": "reactive power", "A": "current", "V": "voltage", "Hz": "frequency", "Wh": "energy"}
 #: Line colours by series kind (cycled within a kind); the report's screenshot test looks for them.
 COLOURS = {
     "measured": ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b"),
     "setpoint": ("#ff7f0e", "#bcbd22"),
     "limit": ("#d62728", "#e377c2"),
+    "curve": ("#17becf", "#7f7f7f"),
 }
 PANEL_HEIGHT_IN = 1.9
 WIDTH_IN = 8.0
@@ -80,7 +81,7 @@ def _panel(ax: Any, series: list[Series], unit: str, t0: int) -> None:
         t, v = decimate(s.t_ns, s.values, MAX_POINTS, step=s.kind != "measured")
         x = (t - t0) / 1e9
         label = _label(f"{s.name} ({s.kind})" if s.kind != "measured" else s.name)
-        if s.kind == "setpoint":
+        if s.kind in ("setpoint", "curve"):  # a curve's value at the measured grid, held per step
             ax.plot(x, v, drawstyle="steps-post", color=colour, linewidth=1.6, label=label)
         elif s.kind == "limit":
             ax.plot(x, v, drawstyle="steps-post", color=colour, linewidth=1.2, linestyle="--", label=label)

@@ -26,7 +26,7 @@ from hilbench.errors import RecordError
 
 VERDICTS = ("pass", "fail", "error", "inconclusive", "skipped")
 OUTCOMES = ("pass", "marginal", "fail", "unset")
-SERIES_KINDS = ("measured", "setpoint", "limit")
+SERIES_KINDS = ("measured", "setpoint", "limit", "curve")
 DUT_KINDS = ("virtual", "external")
 #: How many problems one error message lists before it says how many more there are.
 MAX_LISTED = 12
@@ -47,17 +47,18 @@ class Measurement:
     marginal_high: float | None
     outcome: str  #: pass | marginal | fail | unset
     equals: Value = None  #: an exact expected value (a status, a string) instead of limits
+    one_of: Value = None  #: the allowed values (a list), instead of limits
 
     @property
     def has_limits(self) -> bool:
-        return self.equals is not None or self.low is not None or self.high is not None
+        return self.equals is not None or self.one_of is not None or self.low is not None or self.high is not None
 
 
 @dataclass(frozen=True, slots=True)
 class Series:
     name: str
     unit: str
-    kind: str  #: measured | setpoint | limit
+    kind: str  #: measured | setpoint | limit | curve
     t_ns: np.ndarray  #: int64, monotonic ns (same clock as the case's ``t0_ns``)
     values: np.ndarray  #: float64, NaN where the record holds null
 
@@ -370,7 +371,7 @@ class _Checker:
             marginal_low=self.number(d, "marginal_low", where, optional=True),
             marginal_high=self.number(d, "marginal_high", where, optional=True),
             outcome=self.one_of(d, "outcome", where, OUTCOMES),
-            equals=d.get("equals"),
+            equals=d.get("equals"), one_of=d.get("one_of"),
         )
 
     def series(self, raw: Any, where: str) -> Series | None:

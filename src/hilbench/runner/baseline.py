@@ -16,7 +16,6 @@ from hilbench.rig import Rig
 if TYPE_CHECKING:
     from hilbench.runner.campaign import Campaign
 
-GRID_V, GRID_HZ = 230.0, 50.0
 #: The pack the battery emulator holds: the bench EV's model at half charge reports the same.
 PACK_V = 370.0
 PACK_A = 100.0
@@ -33,8 +32,8 @@ def power_up(rig: Rig) -> None:
     """The rig's baseline: supply on, battery held, EV unplugged."""
     roles = {i.role for i in rig.config.instruments.values()}
     if "grid_simulator" in roles:
-        rig.grid_simulator.set_voltage(GRID_V)
-        rig.grid_simulator.set_frequency(GRID_HZ)
+        rig.grid_simulator.set_voltage(rig.config.grid_nominal_voltage_v)
+        rig.grid_simulator.set_frequency(rig.config.grid_nominal_frequency_hz)
         rig.grid_simulator.output(True)
     if "dc_supply" in roles:
         rig.dc_supply.set_voltage(PACK_V)
@@ -68,6 +67,9 @@ async def start_virtual(campaign: Campaign) -> Any:
         table["state_dir"] = str(state)
     if campaign.pki is not None:  # it trusts the bench CSMS's CA (and, under profile 3, has its certificate)
         table.setdefault("pki_dir", str(campaign.pki.directory))
+    table.setdefault("grid_nominal_voltage_v", campaign.config.grid_nominal_voltage_v)
+    if dut.rated_reactive_power_var is not None:  # what the lab declares is what the charger is built as
+        table.setdefault("max_reactive_power_var", dut.rated_reactive_power_var)
     config = ChargerConfig.from_table(table, where=f"{campaign.config.path.name}: dut", csms_url=campaign.csms.url)
     rig = campaign.rig
     if rig is not None and rig.sim is not None:
@@ -94,10 +96,15 @@ async def known_state(campaign: Campaign) -> None:
     if campaign.rig is not None and "ev_emulator" in campaign.config.roles:
         await asyncio.to_thread(unplug, campaign.rig)
     link = campaign.dut_link() or await campaign.wait_for_dut(30.0)
-    try:
-        await asyncio.wait_for(link.call("ClearChargingProfile", {}), CALL_S)
-    except Exception:  # noqa: BLE001 - a DUT without profiles may refuse; nothing to clear then
-        pass
+    clear: list[tuple[str, dict[str, Any]]] = [("ClearChargingProfile", {})]
+    if campaign.der_controls_set:  # a case's scheduled DER controls; the DUT's default ones are its own settings
+        clear.append(("ClearDERControl", {"isDefault": False}))
+        campaign.der_controls_set = False
+    for action, payload in clear:
+        try:
+            await asyncio.wait_for(link.call(action, payload), CALL_S)
+        except Exception:  # noqa: BLE001 - nothing to clear (a DUT without profiles may refuse)
+            pass
     for _ in range(50):  # the Ended events of what was stopped
         if not _open_transactions(campaign):
             break

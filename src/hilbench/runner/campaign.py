@@ -56,6 +56,8 @@ class Campaign:
         self.cases = cases
         self.out_dir = out_dir
         self.faults = faults
+        #: A case sent SetDERControl since the last baseline: the next one clears the scheduled controls.
+        self.der_controls_set = False
         self.connect_timeout_s = connect_timeout_s
         self.progress = progress or (lambda _event, _data: None)
         self.station_id = self.config.dut.station_id
@@ -287,13 +289,14 @@ class Campaign:
         started, clock = _now(), time.monotonic()
         error: BaseException | None = None
         try:
-            await asyncio.wait_for(case.body(ctx), case.timeout_s)
+            async with asyncio.timeout(case.timeout_s) as ctx.deadline:
+                await case.body(ctx)
         except asyncio.CancelledError:
             raise
         except BaseException as e:  # noqa: BLE001 - every way a case ends becomes its verdict
             error = e
             self.recorder.note(f"{case.id} ended with {type(e).__name__}: {e}\n{traceback.format_exc(limit=6)}")
-        verdict, reason = of_exception(error, case.timeout_s)
+        verdict, reason = of_exception(error, case.timeout_s + ctx.extended_s)
         measurements = ctx.measure.judged()
         verdict, reason = with_measurements(verdict, reason, measurements)
         try:

@@ -107,7 +107,7 @@ def write_reports(out: Path) -> dict[str, Path]:
 
 def cases_command(
     as_json: Annotated[bool, typer.Option("--json", help="a JSON list of {id, title, block, use_cases, requirements, roles}")] = False,
-    coverage: Annotated[bool, typer.Option(help="per block, the use cases and requirements the library covers")] = False,
+    coverage: Annotated[bool, typer.Option(help="per block, the use cases and requirement ids the library's cases cite")] = False,
 ) -> None:
     """Lists the test-case library."""
     from hilbench.cases.model import library

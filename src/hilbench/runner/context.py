@@ -30,7 +30,7 @@ class BenchError(InfrastructureError):
 class Series:
     name: str
     unit: str
-    kind: str = "measured"  #: measured | setpoint | limit
+    kind: str = "measured"  #: measured | setpoint | limit | curve (what a curve asks for at the measured grid)
     t_ns: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
 
@@ -83,6 +83,8 @@ class CsmsView:
         return link
 
     async def call(self, action: str, payload: dict[str, Any], **kw: Any) -> dict[str, Any]:
+        if action == "SetDERControl":  # the baseline clears what a case left (a DUT without DER is not asked)
+            self.campaign.der_controls_set = True
         return await self.link.call(action, payload, **kw)
 
     def received(self, action: str | None = None) -> list[dict[str, Any]]:
@@ -243,6 +245,17 @@ class CaseContext:
         self.measure = Measurements(case.measurements)
         self.series_list: list[Series] = []
         self.t0_ns = time.monotonic_ns()
+        #: The case's time limit, set by the campaign; :meth:`extend_deadline` moves it.
+        self.deadline: asyncio.Timeout | None = None
+        self.extended_s = 0.0
+
+    def extend_deadline(self, seconds: float) -> None:
+        """Gives the case ``seconds`` more than its ``timeout_s``: for waits the DUT declares (its
+        settling time), which a fixed limit would cut short on a slow but conforming DUT."""
+        self.extended_s += seconds
+        when = self.deadline.when() if self.deadline is not None else None
+        if self.deadline is not None and when is not None:
+            self.deadline.reschedule(when + seconds)
 
     # -- the rig's roles -------------------------------------------------------------------------
     @property

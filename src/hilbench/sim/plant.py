@@ -96,6 +96,9 @@ class Plant:
     #: The charger's conversion efficiency between its grid connection and the DC link (1 = none
     #: lost): the grid side draws more than the link gets while charging, and returns less.
     charger_efficiency: float = 1.0
+    #: Reactive power at the charger's grid connection, var, as the analyzer there sees it: + = the
+    #: charger absorbs (inductive, current lagging), − = it injects (capacitive, current leading).
+    charger_reactive_var: float = 0.0
     #: The charger's grid connection: registers as a meter there counts them.
     ac_import_wh: float = 0.0
     ac_export_wh: float = 0.0
@@ -148,9 +151,14 @@ class Plant:
         p = self.dc_power_w()
         return p / self.charger_efficiency if p >= 0 else p * self.charger_efficiency
 
+    def ac_reactive_var(self) -> float:
+        """Reactive power at the grid connection (the sign of :attr:`charger_reactive_var`); none
+        without a grid."""
+        return self.charger_reactive_var if self.grid.output_on else 0.0
+
     def ac_current_a(self) -> tuple[float, float, float]:
-        """RMS current per phase, the power shared evenly (a balanced three-phase charger)."""
-        per_phase = abs(self.ac_power_w()) / 3
+        """RMS current per phase, the apparent power shared evenly (a balanced three-phase charger)."""
+        per_phase = math.hypot(self.ac_power_w(), self.ac_reactive_var()) / 3
         return tuple(per_phase / u if u > 0 else 0.0 for u in self.grid.present_voltage_v())  # type: ignore[return-value]
 
     def _dc_current(self) -> float:

@@ -5,7 +5,8 @@ and the marker values for no data (9.91E+37) and over-range (9.9E+37). Written f
 series' public command descriptions, independently of the model file the driver reads.
 
 Element 1 sits on the DC link (positive = into the EV battery), elements 2–4 on the AC phases L1–L3
-at the charger's grid connection (positive = from the grid)."""
+at the charger's grid connection (positive = from the grid; reactive power positive with the current
+lagging, the charger absorbing). The AC current is the apparent power's, signed with the active power."""
 
 from __future__ import annotations
 
@@ -117,14 +118,16 @@ class YokogawaWt(ScpiDevice):
             u = p.dc.voltage_v if p.dc.output_on else 0.0
             i = p.dc.current_a
             f = NO_DATA  # no frequency on a DC input
-        else:
+            power, q = u * i, 0.0
+        else:  # a phase: P and Q a third of the charger's, I from the apparent power
             u = p.grid.present_voltage_v()[element - 2]
-            i = p.ac_current_a()[element - 2] * (1 if p.ac_power_w() >= 0 else -1)
+            i = p.ac_current_a()[element - 2] * (1 if p.ac_power_w() >= 0 else -1)  # signed as the DC link's
             f = p.grid.frequency_hz if p.grid.output_on else NO_DATA
-        power = u * i
-        s = abs(power)
+            power, q = p.ac_power_w() / 3 if u > 0 else 0.0, p.ac_reactive_var() / 3 if u > 0 else 0.0
+        s = math.hypot(power, q) if element != 1 else abs(power)
         plus, minus = self._energies()[element]
-        values = {"U": u, "I": i, "P": power, "Q": 0.0, "S": s, "LAMBDA": power / s if s else NO_DATA, "FU": f,
+        # Q signed as the WT series signs it: negative with the current leading (the charger injects)
+        values = {"U": u, "I": i, "P": power, "Q": q, "S": s, "LAMBDA": power / s if s else NO_DATA, "FU": f,
                   "WHP": plus, "WHM": -minus, "WH": plus - minus, "TIME": self._elapsed_s()}
         if "out_of_range" in self.faults or abs(i) > self.max_a * 1.4:
             values |= {"U": OVER_RANGE, "I": OVER_RANGE, "P": OVER_RANGE, "S": OVER_RANGE}

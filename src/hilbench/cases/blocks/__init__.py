@@ -2,8 +2,9 @@
 
 from hilbench.cases.blocks import (
     a_profile, a_security, a_tls, b_provisioning, e_transactions, iso_secc, j_meter_values, k_smart_charging,
-    q_bidirectional, r_der_control, rpc_framing,
+    q_bidirectional, r_der_control, r_der_reactive, rpc_framing,
 )
 
 __all__ = ["a_profile", "a_security", "a_tls", "b_provisioning", "e_transactions", "iso_secc", "j_meter_values",
-           "k_smart_charging", "q_bidirectional", "r_der_control", "rpc_framing"]
+           "k_smart_charging", "q_bidirectional", "r_der_control", "r_der_reactive",
+           "rpc_framing"]

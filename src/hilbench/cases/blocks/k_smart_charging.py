@@ -38,6 +38,30 @@ async def charging_limit(ctx: CaseContext) -> None:
     ctx.measure["charge_power"] = rounded(limited.mean_w)
 
 
+@case("HB_K_01_STK_CS", "A second TxProfile at the same stack level for the same transaction is refused; the first holds",
+      use_cases=["K01"], requirements=["K01.FR.05", "K01.FR.39"], roles=ROLES,
+      measurements=[Measurement("second_status", equals="Rejected",
+                                description="SetChargingProfile of a new id at the first one's stackLevel and transaction"),
+                    Measurement("charge_power", unit="W", low=LIMIT_W - BAND_W, high=LIMIT_W + BAND_W,
+                                description="mean outlet power afterwards: the first profile's 5 kW, not the second's 3 kW")],
+      kills=["stack-level-conflict-replaces"], timeout_s=90)
+async def stack_level_conflict(ctx: CaseContext) -> None:
+    """Profile 11 (5 kW) is in force; profile 12 at the same stack level for the same transaction
+    (3 kW) must be refused (K01.FR.39: no two TxProfiles of one transaction share a stack level),
+    and the power must stay at profile 11's limit as measured. A new profile with the same id
+    would replace it (K01.FR.05): that is the way the cases change a profile."""
+    tid = await v2x_session(ctx, "HB-K01-STK", 311)
+    steps = Stepper(ctx, "limit")
+    await steps.step(tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": LIMIT_W}]), LIMIT_W)
+    second = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": 3_000.0}], profile_id=12)
+    res = await ctx.csms.call("SetChargingProfile", second)
+    ctx.note(f"profile 12 at stackLevel 0: {res}")
+    ctx.measure["second_status"] = res["status"]
+    held = await steps.watch(LIMIT_W)
+    await end_session(ctx, tid)
+    ctx.measure["charge_power"] = rounded(held.mean_w)
+
+
 @case("HB_K_15_CS", "What the EV asked for over ISO 15118-20 reaches the CSMS unchanged (NotifyEVChargingNeeds)",
       use_cases=["K15", "Q01"], requirements=["K15.FR.01", "K15.FR.02", "K15.FR.20"], roles=ROLES,
       measurements=[Measurement("needs_schema_valid", equals=True,

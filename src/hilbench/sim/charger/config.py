@@ -34,6 +34,10 @@ class ChargerConfig:
     max_current_a: float | None = None
     min_voltage_v: float | None = None
     max_voltage_v: float | None = None
+    #: The grid it is built for (phase voltage): what DER percentages of nominal refer to.
+    grid_nominal_voltage_v: float = 230.0
+    #: The reactive power its grid side is rated for, var (what the DER controls' PctMaxVar counts in).
+    max_reactive_power_var: float = 10_000.0
     #: The power stage: how fast it moves toward a new target (W/s) and the time it takes to react.
     ramp_w_per_s: float = 88_000.0
     response_time_s: float = 0.2
@@ -76,7 +80,8 @@ class ChargerConfig:
             raise ConfigError(f"security_profile {self.security_profile} needs pki_dir (the CSMS's CA)")
         if self.ocmf_curve not in OCMF_CURVES:
             raise ConfigError(f"ocmf_curve: {self.ocmf_curve!r} is not one of {', '.join(OCMF_CURVES)}")
-        for key in ("ramp_w_per_s", "tick_s", "max_power_w", "max_current_a", "call_timeout_s", "offline_queue_max"):
+        for key in ("grid_nominal_voltage_v", "max_reactive_power_var", "ramp_w_per_s", "tick_s", "max_power_w", "max_current_a", "call_timeout_s",
+                    "offline_queue_max"):
             if not getattr(self, key) > 0:
                 raise ConfigError(f"{key}: must be > 0, got {getattr(self, key)}")
         if not 0 < self.efficiency <= 1:

@@ -18,8 +18,11 @@ What the power stage does with them:
   At or beyond a point's voltage for its time the charger ceases to energize (output 0 at once) and
   sends NotifyDERAlarm; when the voltage is back it sends the alarm's end and resumes.
 
-The other control types (the power and reactive-power curves, power factor, gradients) are
-answered ``NotSupported`` — the charger says so, as the spec lets a station that lacks one, rather
+- ``VoltVar``, ``FixedVar``, ``FixedPFInject`` and ``FixedPFAbsorb`` set the reactive power at
+  the grid connection (``hilbench.sim.charger.reactive``).
+
+The other control types (the active-power curves, gradients, enter service) are answered
+``NotSupported`` — the charger says so, as the spec lets a station that lacks one, rather
 than accepting and ignoring them."""
 
 from __future__ import annotations
@@ -34,12 +37,14 @@ from hilbench.sim.charger.faults import Faults
 FIELDS = {"LimitMaxDischarge": "limitMaxDischarge", "EnterService": "enterService", "FixedPFAbsorb": "fixedPFAbsorb",
           "FixedPFInject": "fixedPFInject", "FixedVar": "fixedVar", "FreqDroop": "freqDroop", "Gradients": "gradient"}
 #: controlType -> ReportDERControlRequest's list and the key inside each entry.
-REPORT = {"LimitMaxDischarge": ("limitMaxDischarge", "limitMaxDischarge")}
+REPORT = {"LimitMaxDischarge": ("limitMaxDischarge", "limitMaxDischarge"), "FixedPFAbsorb": ("fixedPFAbsorb", "fixedPF"),
+          "FixedPFInject": ("fixedPFInject", "fixedPF"), "FixedVar": ("fixedVar", "fixedVar")}
 #: The trip curves the charger keeps: controlType -> (above the curve's voltage, the grid event).
 TRIPS = {"HVMustTrip": (True, "OverVoltage"), "LVMustTrip": (False, "UnderVoltage")}
-for _trip in TRIPS:
-    FIELDS[_trip], REPORT[_trip] = "curve", ("curve", "curve")
-SUPPORTED = ("LimitMaxDischarge", *TRIPS)
+for _curve in (*TRIPS, "VoltVar"):
+    FIELDS[_curve], REPORT[_curve] = "curve", ("curve", "curve")
+#: What the charger carries out (reactive power: ``hilbench.sim.charger.reactive``).
+SUPPORTED = ("LimitMaxDischarge", *TRIPS, "VoltVar", "FixedVar", "FixedPFInject", "FixedPFAbsorb")
 #: The charger's own trip delay as a share of a curve's clearing time: the clearing time is the
 #: latest the output may be off, so the protection acts before it (detection and breaker time).
 TRIP_MARGIN = 0.8
@@ -57,13 +62,27 @@ class Control:
     def priority(self) -> int:
         return int(self.data["priority"])
 
-    def in_force(self, now: dt.datetime) -> bool:
+    def window(self) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """[begin, end) of its schedule (None: unbounded on that side)."""
         start = self.data.get("startTime")
         if start is None:
-            return True
+            return None, None
         begin = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
         duration = self.data.get("duration")
-        return begin <= now and (duration is None or now < begin + dt.timedelta(seconds=float(duration)))
+        return begin, None if duration is None else begin + dt.timedelta(seconds=float(duration))
+
+    def in_force(self, now: dt.datetime) -> bool:
+        begin, end = self.window()
+        return (begin is None or begin <= now) and (end is None or now < end)
+
+    def overlaps(self, other: Control) -> bool:
+        (b1, e1), (b2, e2) = self.window(), other.window()
+        return (e1 is None or b2 is None or b2 < e1) and (e2 is None or b1 is None or b1 < e2)
+
+    def beats(self, other: Control) -> bool:
+        """A higher priority (lower value) of the same kind, in force at some time ``other`` is."""
+        return (other is not self and other.type == self.type and other.is_default == self.is_default
+                and self.priority < other.priority and self.overlaps(other))
 
 
 class DerControls:
@@ -86,10 +105,12 @@ class DerControls:
         if problem:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidValue", "additionalInfo": problem}}
         assert data is not None
-        rivals = [c for c in self.controls.values() if c.type == kind and c.is_default == default and c.id != cid]
-        superseded = sorted(c.id for c in rivals if c.priority > int(data["priority"]) and not self._beaten(c, rivals))
         self._seq += 1
-        self.controls[cid] = Control(cid, kind, default, dict(data), self._seq)
+        new = Control(cid, kind, default, dict(data), self._seq)
+        rivals = [c for c in self.controls.values() if c.id != cid]
+        # the ones it beats that nothing beat before: a control already superseded is not named again
+        superseded = sorted(c.id for c in rivals if new.beats(c) and not any(r.beats(c) for r in rivals))
+        self.controls[cid] = new
         out: dict[str, Any] = {"status": "Accepted"}
         if superseded:
             out["supersededIds"] = superseded
@@ -105,6 +126,19 @@ class DerControls:
             bad = [p for p in points if p["x"] < 0.0 or p["y"] <= 0.0]
             if not points or bad:
                 return f"{kind} curveData needs points of clearing time x >= 0 s and voltage y > 0 %: {bad or 'none'}"
+        if kind == "VoltVar":
+            points = data.get("curveData") or []
+            if data.get("yUnit") != "PctMaxVar":
+                return f"VoltVar needs yUnit PctMaxVar (the rated reactive power), not {data.get('yUnit')}"
+            bad = [p for p in points if p["x"] <= 0.0 or abs(p["y"]) > 100.0]
+            xs = [p["x"] for p in points]
+            if not points or bad or xs != sorted(set(xs)):
+                return f"VoltVar curveData needs rising voltages x > 0 % and |y| <= 100 %: {bad or xs}"
+        if kind == "FixedVar":
+            if data.get("unit") != "PctMaxVar" or abs(float(data["setpoint"])) > 100.0:
+                return f"FixedVar needs unit PctMaxVar and |setpoint| <= 100 %, not {data.get('unit')} {data['setpoint']}"
+        if kind.startswith("FixedPF") and not 0.0 < float(data["displacement"]) <= 1.0:
+            return f"{kind} displacement {data['displacement']} is not a power factor in (0, 1]"
         if kind == "LimitMaxDischarge":
             pct = data.get("pctMaxDischargePower")
             if pct is None:
@@ -112,10 +146,6 @@ class DerControls:
             if not 0.0 <= float(pct) <= 100.0:
                 return f"pctMaxDischargePower {pct} is not within 0-100 %"
         return None
-
-    @staticmethod
-    def _beaten(c: Control, rivals: list[Control]) -> bool:
-        return any(r is not c and r.priority < c.priority for r in rivals)
 
     def in_force(self, kind: str, now: dt.datetime) -> Control | None:
         """The control of ``kind`` that applies now: a scheduled one over a default one, then the
@@ -129,8 +159,12 @@ class DerControls:
             return max(pool, key=lambda c: c.seq)
         return min(pool, key=lambda c: (c.priority, -c.seq))
 
-    def superseded(self, c: Control, now: dt.datetime) -> bool:
-        return self.in_force(c.type, now) is not c
+    def superseded(self, c: Control) -> bool:
+        """A control of higher priority covers some of its time (ReportDERControl's isSuperseded);
+        one merely not started yet, or over, is not superseded."""
+        if self.faults.on("der-priority-ignored"):
+            return any(r.seq > c.seq and r.type == c.type for r in self.controls.values())
+        return any(r.beats(c) for r in self.controls.values())
 
     def discharge_cap_w(self, now: dt.datetime, ev_max_discharge_w: float) -> float | None:
         """The most the charger may discharge now under LimitMaxDischarge, W (None: no cap)."""
@@ -194,7 +228,7 @@ class DerControls:
             return {"status": "NotFound"}
         return {"status": "Accepted"}
 
-    def report(self, req: dict[str, Any], now: dt.datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    def report(self, req: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """GetDERControl: (the response, the ReportDERControl payload to send after it, or None)."""
         found = self._matching(req)
         if not found:
@@ -202,7 +236,7 @@ class DerControls:
         report: dict[str, Any] = {"requestId": req["requestId"]}
         for c in found:
             listed, key = REPORT[c.type]
-            entry = {"id": c.id, "isDefault": c.is_default, "isSuperseded": self.superseded(c, now), key: c.data}
+            entry = {"id": c.id, "isDefault": c.is_default, "isSuperseded": self.superseded(c), key: c.data}
             if listed == "curve":
                 entry["curveType"] = c.type
             report.setdefault(listed, []).append(entry)

@@ -135,6 +135,12 @@ class EvFacing:
         self.fw.hlc_active, self.fw.hlc_energy = how == "ServiceRenegotiation", False
         self.fw.note(f"SessionStop {how}")
 
+    def hlc_lost(self, reason: str) -> None:
+        """The -20 session failed: no energy until a new one (the AC variant does not fall back to
+        basic charging on the pilot either: the session was there and failed)."""
+        self.fw.hlc_energy = False
+        self.fw.note(f"ISO 15118-20 session failed ({reason}): power path opened")
+
     def ev_updated(self) -> None:
         """The EV said something: the control loop picks it up at its next tick."""
 

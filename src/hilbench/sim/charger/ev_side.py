@@ -206,9 +206,22 @@ class ChargerSecc(Secc):
 
     def on_message(self, name: str, body: dict[str, Any], now_ns: int) -> None:
         prefix = self.service.prefix if self.service else "DC_"
+        header = body.get("Header")
+        if self.faults.on("secc-ignores-session-id") and isinstance(header, dict) and self.session_id \
+                and name not in ("supportedAppProtocolReq", "SessionSetupReq"):
+            body = {**body, "Header": {**header, "SessionID": self.session_id}}  # whatever the EV said
         if self.faults.on("secc-accepts-out-of-sequence") and self.previous is not None \
                 and name not in allowed_after(self.previous, prefix) and name != "SessionStopReq":
             self.counts[name] = self.counts.get(name, 0) + 1
             self.respond(name, self.minimal_body(name), now_ns, "OK")  # a charger that answers anything
             return
         super().on_message(name, body, now_ns)
+
+    def _end(self, ok: bool, reason: str, finding: Any = None) -> None:
+        """A session that fails (a FAILED answer, undecodable EXI, a timeout, the connection lost)
+        ends the energy transfer it carried: the charger opens its power path."""
+        first = self.ended is None
+        super()._end(ok, reason, finding)
+        firmware = getattr(self.evse, "firmware", None)
+        if first and not ok and firmware is not None and not self.faults.on("keeps-power-after-v2g-error"):
+            firmware.ev_facing.hlc_lost(reason)

@@ -61,6 +61,12 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("slow-setpoint-ramp", "power", "reaches a new setpoint in 3x the configured response time"),
     Fault("ignores-charging-limit", "power", "charges at the EV's request above the charging profile's limit"),
     Fault("idle-mode-still-charges", "power", "keeps the power flowing under operationMode Idle"),
+    Fault("idle-mode-still-discharges", "power",
+          "under operationMode Idle stops charging but keeps a discharge going at the last setpoint"),
+    Fault("no-operation-mode-changed-event", "protocol",
+          "changes the operation mode without TransactionEvent triggerReason OperationModeChanged"),
+    Fault("volt-var-sign-inverted", "power", "absorbs reactive power where the VoltVar curve asks it to inject, and back"),
+    Fault("fixed-pf-ignored", "power", "holds unity power factor under FixedPFInject / FixedPFAbsorb"),
     Fault("ignores-ev-discharge-limit", "power",
           "discharges at a setpoint beyond the EV's EVMaximumDischargePower (up to its own rating)"),
     Fault("ev-schedule-ignores-profile", "power",
@@ -74,6 +80,9 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("clear-der-unknown-accepted", "der", "answers ClearDERControl of a control it does not have with Accepted"),
     Fault("trips-late-hv-must-trip", "der", "ceases to energize only after 3x the HVMustTrip curve's clearing time"),
     Fault("no-der-alarm-on-trip", "der", "trips on a must-trip curve without sending NotifyDERAlarm"),
+    Fault("stack-level-conflict-replaces", "protocol",
+          "takes a second profile of the same purpose and stack level (a TxProfile: of the same transaction), "
+          "replacing the first, where 2.x refuses it"),
     Fault("composite-schedule-wrong", "power", "GetCompositeSchedule reports the lowest stack level's profile, not the one applied"),
     # meter and signed meter values
     Fault("meter-drift-export-2pct", "meter", "the export register counts 2 % more than flowed"),
@@ -86,6 +95,9 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("ocmf-reading-not-monotonic", "meter", "the signed end reading is lower than the begin reading"),
     # ISO 15118-20 side
     Fault("secc-slow-chargeloop-response", "iso15118", "answers ChargeLoopReq after 300 ms (the EV waits 250 ms)"),
+    Fault("secc-ignores-session-id", "iso15118", "answers a request carrying another session's SessionID as if it were its own"),
+    Fault("keeps-power-after-v2g-error", "iso15118",
+          "keeps the energy flowing after its ISO 15118-20 session failed (a FAILED answer, undecodable EXI)"),
     Fault("secc-accepts-out-of-sequence", "iso15118", "answers an out-of-sequence request with OK instead of FAILED_SequenceError"),
     Fault("charging-needs-altered", "iso15118", "reports the EV's maximum energy request 10 % low in NotifyEVChargingNeeds"),
     # security

@@ -28,6 +28,7 @@ from hilbench.sim.charger import tls_client
 from hilbench.sim.charger.certificates import CertificateStore
 from hilbench.sim.charger.contract import contract_hash_data
 from hilbench.sim.charger.der import DerControls
+from hilbench.sim.charger.reactive import ReactivePower
 from hilbench.sim.charger.device_model import DeviceModel
 from hilbench.sim.charger.ev_facing import EvFacing
 from hilbench.sim.charger.ev_side import PlantEvse
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("hilbench.charger")
 #: Below this the power stage counts as idle, W.
 FLOWING_W = 10.0
-#: The grid voltage the DER trip curves count in percent of (the plant's and the grid simulator's nominal), V.
-NOMINAL_V = 230.0
 
 
 class Firmware:
@@ -103,6 +102,9 @@ class Firmware:
         self.unavailable_after_tx = False
         self.allowed_energy_transfer: list[str] | None = None
         self.der = DerControls(self.faults)
+        self.reactive = ReactivePower(self.plant, self.der, rated_var=c.max_reactive_power_var, rated_va=c.max_power_w,
+                                      nominal_v=c.grid_nominal_voltage_v, response_time_s=c.response_time_s,
+                                      faults=self.faults)
         self.connector_status: str | None = None
         self.hlc: PlantEvse | None = None
         self.hlc_active = False
@@ -450,12 +452,14 @@ class Firmware:
         bpt = bool(hlc and hlc.service in ("DC_BPT", "AC_BPT"))
         limits = EvLimits(hlc.max_charge_w, hlc.max_discharge_w, hlc.request_w) if hlc else EvLimits()
         now = dt.datetime.now(dt.timezone.utc)
-        for alarm in self.der.trips(time.monotonic(), tuple(100.0 * v / NOMINAL_V for v in plant.grid.present_voltage_v()), now):
+        voltages_pct = tuple(100.0 * v / c.grid_nominal_voltage_v for v in plant.grid.present_voltage_v())
+        for alarm in self.der.trips(time.monotonic(), voltages_pct, now):
             self.spawn(self.call("NotifyDERAlarm", alarm), "NotifyDERAlarm")
         cap = self.der.discharge_cap_w(now, limits.max_discharge_w)
         target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap) if path_closed else 0.0
         # a must-trip curve ceases the output at once, as an open power path does
         output = self.power_stage.step(time.monotonic(), target, path_closed=path_closed and not self.der.ceased())
+        self.reactive.step(time.monotonic(), now, energized=grid_ok and self.available and not self.der.ceased())
         self.meter.offered_w = max(0.0, target)
         if not ev_connected:
             state = "Idle"
@@ -476,7 +480,8 @@ class Firmware:
             self.handlers.transaction_started(self.tx.tx.transaction_id)
         if self.tx.tx is not None and period.operation_mode != self.tx.tx.operation_mode:
             self.tx.tx.operation_mode = period.operation_mode
-            self.tx.event("Updated", "OperationModeChanged")
+            if not self.faults.on("no-operation-mode-changed-event"):
+                self.tx.event("Updated", "OperationModeChanged")
         self._status(ev_connected, ev.cp_state)
         self._clock_aligned()
 

@@ -335,7 +335,7 @@ class Handlers:
         return self.fw.der.clear(req)
 
     def _getDERControl(self, _a: str, req: Payload) -> Payload:  # noqa: N802
-        response, report = self.fw.der.report(req, dt.datetime.now(dt.timezone.utc))
+        response, report = self.fw.der.report(req)
         if report is not None:
             self.fw.spawn(self.fw.call("ReportDERControl", report), "ReportDERControl")
         return response

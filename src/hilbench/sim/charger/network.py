@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hilbench.sim.charger.network")
 
-#: Failed connection attempts on one slot before the next slot in the priority list is tried.
 #: The slots this charger has (the valuesList of NetworkConfigurationPriority).
 SLOTS = (1, 2)
 

@@ -60,6 +60,7 @@ class PowerStage:
         self.target_w = 0.0
         self.output_w = 0.0
         self.mode = "ChargingOnly"
+        self._last_wanted = 0.0
         self._history: deque[tuple[float, float]] = deque()  # (t, target) for the response delay
         self._last_t: float | None = None
 
@@ -80,7 +81,7 @@ class PowerStage:
         if discharge_cap_w is not None:
             lower = max(lower, -discharge_cap_w)
         if mode == "Idle":
-            wanted = 0.0
+            wanted = min(0.0, self._last_wanted) if self.faults.on("idle-mode-still-discharges") else 0.0
         elif mode == "ChargingOnly":
             wanted = max(0.0, ev.request_w)
         elif mode in SETPOINT_MODES:
@@ -94,6 +95,7 @@ class PowerStage:
                 wanted += curve_at(period.freq_watt_curve, f, "frequency")
         else:  # ExternalLimits, LocalLoadBalancing: the EV decides within the limits
             wanted = ev.request_w
+        self._last_wanted = wanted
         return min(upper, max(lower, wanted))
 
     def step(self, now_s: float, target_w: float, *, path_closed: bool) -> float:

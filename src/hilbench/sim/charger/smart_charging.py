@@ -73,6 +73,11 @@ class ChargingProfiles:
                 return "no such transaction on this EVSE"
         if profile["stackLevel"] > self.max_stack_level:
             return f"stackLevel {profile['stackLevel']} above ChargingProfileMaxStackLevel {self.max_stack_level}"
+        rival = self._conflict(evse_id, profile)
+        if rival is not None and not self.faults.on("stack-level-conflict-replaces"):
+            return (f"profile {rival} has the same purpose and stackLevel {profile['stackLevel']}"
+                    + (" for the same transaction (K01.FR.39)" if purpose == "TxProfile" else
+                       " on this EVSE and an overlapping validity (K01.FR.06)"))
         kind = profile["chargingProfileKind"]
         if kind == "Recurring" and "recurrencyKind" not in profile:
             return "a Recurring profile needs recurrencyKind"
@@ -100,16 +105,29 @@ class ChargingProfiles:
                     return "a negative limit (use dischargeLimit)"
         return None
 
-    def install(self, evse_id: int, profile: dict[str, Any], now: dt.datetime) -> None:
-        """Installs ``profile``: it replaces one with its id, and one of the same purpose and stack
-        level on the same EVSE (K01.FR.05)."""
-        pid = profile["id"]
-        for other_id, other in list(self.installed.items()):
+    def _conflict(self, evse_id: int, profile: dict[str, Any]) -> int | None:
+        """The id of an installed profile ``profile`` may not stand beside (a different id with the
+        same purpose and stack level: for a TxProfile of the same transaction, K01.FR.39; otherwise
+        on the same EVSE with an overlapping validity, K01.FR.06), or None."""
+        for other_id, other in self.installed.items():
             p = other.profile
-            if other_id == pid or (other.evse_id == evse_id and p["stackLevel"] == profile["stackLevel"]
-                                   and p["chargingProfilePurpose"] == profile["chargingProfilePurpose"]):
-                del self.installed[other_id]
-        self.installed[pid] = Installed(evse_id, profile, now)
+            if other_id == profile["id"] or p["chargingProfilePurpose"] != profile["chargingProfilePurpose"] \
+                    or p["stackLevel"] != profile["stackLevel"]:
+                continue
+            if profile["chargingProfilePurpose"] == "TxProfile":
+                if p.get("transactionId") == profile.get("transactionId"):
+                    return other_id
+            elif other.evse_id == evse_id and _overlap(p, profile):
+                return other_id
+        return None
+
+    def install(self, evse_id: int, profile: dict[str, Any], now: dt.datetime) -> None:
+        """Installs ``profile``: it replaces the one with its id (K01.FR.05)."""
+        rival = self._conflict(evse_id, profile)  # only under stack-level-conflict-replaces: 1.6's rule
+        if rival is not None:
+            del self.installed[rival]
+        self.installed.pop(profile["id"], None)
+        self.installed[profile["id"]] = Installed(evse_id, profile, now)
 
     def update_dynamic(self, profile_id: int, update: dict[str, Any]) -> bool:
         found = self.installed.get(profile_id)
@@ -246,3 +264,13 @@ class ChargingProfiles:
                 last = key
         return {"evseId": evse_id, "duration": duration_s, "scheduleStart": now.isoformat().replace("+00:00", "Z"),
                 "chargingRateUnit": unit, "chargingSchedulePeriod": periods}
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two profiles' validFrom/validTo windows overlap (an open end is unbounded)."""
+    def bounds(p: dict[str, Any]) -> tuple[dt.datetime, dt.datetime]:
+        lo, hi = p.get("validFrom"), p.get("validTo")
+        return (dt.datetime.fromisoformat(lo.replace("Z", "+00:00")) if lo else dt.datetime.min.replace(tzinfo=dt.timezone.utc),
+                dt.datetime.fromisoformat(hi.replace("Z", "+00:00")) if hi else dt.datetime.max.replace(tzinfo=dt.timezone.utc))
+    (a0, a1), (b0, b1) = bounds(a), bounds(b)
+    return a0 < b1 and b0 < a1
