@@ -83,6 +83,7 @@ def test_sim_charger_boots_at_a_csms_and_stops_on_sigint(tmp_path: Path) -> None
     ('kind = "external"\nstation_id = "CS1"\nvariant = "dc"', "dut.variant: unknown key for an external charger"),
     ('kind = "virtual"\nsetpoint_settling_s = -1.0', "dut.setpoint_settling_s: -1.0 is not in (0, 600] s"),
     ('kind = "external"\nstation_id = "CS1"\nsetpoint_settling_s = "1"', "dut.setpoint_settling_s: has the wrong type"),
+    ('kind = "virtual"\nrated_reactive_power_var = 0', "dut.rated_reactive_power_var: 0.0 is not in (0, 1e6] var"),
 ])
 def test_bad_dut_sections_name_the_key(tmp_path: Path, dut: str, message: str) -> None:
     rig = tmp_path / "rig.toml"
@@ -105,6 +106,7 @@ def test_a_whole_number_of_seconds_is_a_settling_time(tmp_path: Path) -> None:
     config = load_rig(rig)
     assert config.dut is not None and config.dut.setpoint_settling_s == 2.0
     assert isinstance(config.dut.setpoint_settling_s, float)
+    assert config.dut.rated_reactive_power_var is None  # not declared: the VoltVar case skips
 
 
 def test_dut_table_builds_the_charger_config() -> None:

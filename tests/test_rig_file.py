@@ -82,6 +82,12 @@ def test_a_shipped_rig_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         (lambda t: t.replace("[instruments.battery]", "[instruments.x]\nrole = 1\n[instruments.battery]"), "bad.toml: instruments.x.role: has the wrong type (int: 1)"),
         (lambda t: t.replace("[rig]", "[rig"), "bad.toml: not TOML:"),
         (lambda t: t.split("[instruments.battery]")[0], "bad.toml: instruments: no instruments"),
+        (lambda t: t.replace('name = "t"', 'name = "t"\ngrid_nominal_frequency_hz = 55'),
+         "bad.toml: rig.grid_nominal_frequency_hz: 55 Hz is neither 50 nor 60 Hz"),
+        (lambda t: t.replace('name = "t"', 'name = "t"\ngrid_nominal_voltage_v = 1000'),
+         "bad.toml: rig.grid_nominal_voltage_v: 1000 V is not a phase voltage"),
+        (lambda t: t.replace("[limits]\n", "[limits]\ngrid_voltage_max_v = 220.0\n") + GRID,
+         "bad.toml: limits.grid_voltage_max_v: 220 leaves out the rig's own nominal grid (230 V, 50 Hz)"),
     ],
 )
 def test_bad_rig_files(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]

@@ -88,3 +88,9 @@ def mean_after(samples: list[Sample], t_s: float) -> float | None:
     oscillating DUT is averaged as it is, not by its best moments); None below :data:`MIN_SAMPLES`."""
     tail = [s.power_w for s in samples if s.t_s >= t_s]
     return sum(tail) / len(tail) if len(tail) >= MIN_SAMPLES else None
+
+
+def lowest_after(samples: list[Sample], t_s: float) -> float | None:
+    """The most negative sample (the deepest discharge) from ``t_s`` on; None when there is none."""
+    tail = [s.power_w for s in samples if s.t_s >= t_s]
+    return min(tail) if tail else None

@@ -67,6 +67,7 @@ class Step:
     settled_s: float | None  #: when the power entered the band for good (None: never, in the watch)
     mean_w: float | None     #: over the steady window after the declared settling time
     watched_s: float
+    lowest_w: float | None = None  #: the deepest discharge sample in that window
 
     def describe(self) -> str:
         settled = "never" if self.settled_s is None else f"after {self.settled_s:.3f} s"
@@ -92,20 +93,21 @@ class Stepper:
         self._mark(target_w, t0)
         res = await self.ctx.csms.call("SetChargingProfile", profile)
         self.ctx.check(res["status"] == "Accepted", f"SetChargingProfile answered {res['status']}: {res.get('statusInfo')}")
-        return await self.watch(target_w, t0_ns=t0)
+        return await self.watch(target_w, t0_ns=t0, marked=True)
 
-    async def watch(self, target_w: float, *, t0_ns: int | None = None) -> Step:
+    async def watch(self, target_w: float, *, t0_ns: int | None = None, marked: bool = False) -> Step:
         """The power against ``target_w`` from ``t0_ns`` (now) over the declared settling time plus
         :data:`STEADY_S` (for a change the case made some other way: a grid step, a signal)."""
         t0 = time.monotonic_ns() if t0_ns is None else t0_ns
-        if t0_ns is None:
+        if not marked:
             self._mark(target_w, t0)
         settle = declared_settling_s(self.ctx)
         self.ctx.extend_deadline(settle)  # a case's timeout_s covers its protocol, not the DUT's declared wait
         watched = settle + STEADY_S
         samples = await power.trace(self.ctx, watched - (time.monotonic_ns() - t0) / 1e9, self.measured, t0_ns=t0)
         band = power.tolerance_w(target_w, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
-        step = Step(target_w, band, power.settled_at(samples, target_w, band), power.mean_after(samples, settle), watched)
+        step = Step(target_w, band, power.settled_at(samples, target_w, band), power.mean_after(samples, settle), watched,
+                    power.lowest_after(samples, settle))
         self.ctx.note(step.describe() + f", {len(samples)} samples")
         return step
 
@@ -155,6 +157,14 @@ def ev_max_discharge_w(ctx: CaseContext) -> float:
     value = sent_by_ev(ctx)["max_discharge_power"]
     if value is None or value <= 0.0:  # the bench EV always sends it in a BPT session
         raise BenchError("the bench EV's trace has no EVMaximumDischargePower in its bidirectional session")
+    return value
+
+
+def ev_max_charge_w(ctx: CaseContext) -> float:
+    """What the bench EV declared it takes (EVMaximumChargePower, as it put it on the wire), W."""
+    value = sent_by_ev(ctx)["max_charge_power"]
+    if value is None or value <= 0.0:
+        raise BenchError("the bench EV's trace has no EVMaximumChargePower")
     return value
 
 

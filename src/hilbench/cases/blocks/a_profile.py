@@ -57,16 +57,18 @@ async def _free_slot(ctx: CaseContext) -> tuple[int, list[str]]:
     return free[0], in_use
 
 
-async def _retry_window(ctx: CaseContext) -> tuple[int, float]:
+async def _retry_window(ctx: CaseContext) -> tuple[int, float, float]:
     """(attempts after which the DUT may move to its next slot, the time those attempts take at
-    most by its back-off variables plus one more attempt), as the DUT reports them."""
+    most by its back-off variables plus one more attempt, its longest single back-off), as the DUT
+    reports them."""
     got = {name: await ctx.csms.get_variable("OCPPCommCtrlr", name) for name in RETRY_DEFAULTS}
     v = {name: int(text) if (text := got[name] or "").isdigit() else default for name, default in RETRY_DEFAULTS.items()}
     attempts = max(1, v["NetworkProfileConnectionAttempts"])
     waits = sum(v["RetryBackOffWaitMinimum"] * 2 ** min(i, v["RetryBackOffRepeatTimes"]) + v["RetryBackOffRandomRange"]
                 for i in range(attempts + 1))
-    ctx.note(f"retry variables {v}: {attempts} attempts before another slot, within {waits} s")
-    return attempts, float(waits) + 5.0
+    longest = v["RetryBackOffWaitMinimum"] * 2 ** v["RetryBackOffRepeatTimes"] + v["RetryBackOffRandomRange"]
+    ctx.note(f"retry variables {v}: {attempts} attempts before another slot, within {waits} s; longest back-off {longest} s")
+    return attempts, float(waits) + 5.0, float(longest)
 
 
 @case("HB_A_05_CS", "The DUT moves up one security profile on request and never falls back",
@@ -79,7 +81,7 @@ async def _retry_window(ctx: CaseContext) -> tuple[int, float]:
                     Measurement("connections_at_old_profile", equals=0,
                                 description="connections to the old listener while the new one was away"),
                     Measurement("back_at_new_profile", equals=True)],
-      tags=["upgrade", "irreversible"], timeout_s=300, kills=["falls-back-to-lower-profile"])
+      tags=["upgrade", "irreversible"], timeout_s=200, kills=["falls-back-to-lower-profile"])
 async def upgrade_profile(ctx: CaseContext) -> None:
     campaign = ctx.campaign
     old = campaign.csms
@@ -90,7 +92,10 @@ async def upgrade_profile(ctx: CaseContext) -> None:
         raise CaseSkipped(f"the DUT's CSMS runs security profile {old.security_profile}: nothing to upgrade to")
     new = await campaign.upgraded_csms()
     slot, priority = await _free_slot(ctx)
-    attempts, window = await _retry_window(ctx)
+    attempts, window, longest_backoff = await _retry_window(ctx)
+    watch = min(window, FALLBACK_WATCH_MAX_S)
+    back = max(UPGRADE_S, longest_backoff + 30.0)  # after the watch, the DUT may sit out its longest back-off
+    ctx.extend_deadline(watch + back)  # timeout_s covers the protocol and the reboot; these the DUT declares
     ctx.note(f"security profile {old.security_profile} -> {new.security_profile} on slot {slot} "
              f"({campaign.csms_url(new)}); priority was {','.join(priority)}")
     res = await ctx.csms.call("SetNetworkProfile", {"configurationSlot": slot, "connectionData": _network_data(
@@ -115,13 +120,13 @@ async def upgrade_profile(ctx: CaseContext) -> None:
     ctx.measure["connected_at_new_profile"] = True
     campaign.switch_csms(new)
     await ctx.csms.expect("BootNotification", 30)
-    tried_new, tried_old = await _watch_fallback(ctx, old, new, attempts, min(window, FALLBACK_WATCH_MAX_S))
+    tried_new, tried_old = await _watch_fallback(ctx, old, new, attempts, watch)
     ctx.measure["connections_at_old_profile"] = tried_old
     await old.stop()  # nothing may use it any more: a DUT that fell back must come up again
     if (link := old.stations.get(campaign.station_id)) is not None:
         await link.close()
     try:
-        await campaign.wait_for_dut(UPGRADE_S)
+        await campaign.wait_for_dut(back)
         ctx.measure["back_at_new_profile"] = True
     except BenchError as e:
         ctx.note(str(e))

@@ -7,13 +7,15 @@ in NotifyEVChargingNeeds (the link between the two protocols).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hilbench.cases.blocks.e_transactions import remote_start
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import tolerance_w
 from hilbench.cases.profiles import tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, find_key, flowing, last_v2g, rational_value, rounded,
-    sent_by_ev, v2x_session,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, ev_max_charge_w, find_key, flowing, last_v2g,
+    rational_value, rounded, sent_by_ev, v2x_session,
 )
 from hilbench.runner.context import BenchError, CaseContext
 
@@ -164,3 +166,85 @@ async def profile_to_ev_schedule(ctx: CaseContext) -> None:
     ctx.measure["ev_schedule_power"] = entries[0] if entries else "no ScheduleExchangeRes with a schedule"
     ctx.measure["charge_power"] = rounded(held.mean_w)
     await end_session(ctx, tid)
+
+
+@case("HB_K_10_CS", "ClearChargingProfile removes the limit, as measured; an unknown profile is Unknown",
+      use_cases=["K10"], requirements=["K10.FR.01", "K10.FR.02", "K10.FR.03"], roles=ROLES,
+      measurements=[Measurement("limited_power", unit="W", low=LIMIT_W - BAND_W, high=LIMIT_W + BAND_W,
+                                description="mean outlet power under the 5 kW TxProfile first"),
+                    Measurement("clear_status", equals="Accepted", description="ClearChargingProfile by the profile's id"),
+                    Measurement("power_after_clear", unit="W",
+                                description="mean outlet power once cleared: what the EV asks for (its "
+                                            "EVMaximumChargePower as the bench EV sent it)"),
+                    Measurement("clear_unknown_status", equals="Unknown",
+                                description="ClearChargingProfile of an id the DUT does not have")],
+      kills=["clear-profile-keeps-limit"], timeout_s=90)
+async def clear_profile(ctx: CaseContext) -> None:
+    """A 5 kW TxProfile (id 11) holds the power; ClearChargingProfile of id 11 must lift it to what
+    the EV asks for, and a second clear of the same id must find nothing."""
+    tid = await v2x_session(ctx, "HB-K10", 313)
+    steps = Stepper(ctx, "limit")
+    limited = await steps.step(tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": LIMIT_W}]),
+                               LIMIT_W)
+    ctx.measure["limited_power"] = rounded(limited.mean_w)
+    res = await ctx.csms.call("ClearChargingProfile", {"chargingProfileId": 11})
+    ctx.measure["clear_status"] = res["status"]
+    wanted = ev_max_charge_w(ctx)
+    band = tolerance_w(wanted, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+    ctx.measure.limits("power_after_clear", low=wanted - band, high=wanted + band)
+    ctx.measure["power_after_clear"] = rounded((await steps.watch(wanted)).mean_w)
+    ctx.measure["clear_unknown_status"] = (await ctx.csms.call("ClearChargingProfile", {"chargingProfileId": 11}))["status"]
+    await end_session(ctx, tid)
+
+
+#: K21's PriorityCharging profile: the EV's full request, where the TxProfile holds it at 4 kW.
+PRIORITY_LIMIT_W = 11_000.0
+
+
+@case("HB_K_21_CS", "UsePriorityCharging switches to the PriorityCharging profile and back, as measured",
+      use_cases=["K21", "K01"], requirements=["K21.FR.01", "K21.FR.02", "K21.FR.03", "K21.FR.04"], roles=ROLES,
+      measurements=[Measurement("before_priority", unit="W", low=4_000.0 - TOLERANCE_FLOOR_W,
+                                high=4_000.0 + TOLERANCE_FLOOR_W,
+                                description="mean outlet power under the 4 kW TxProfile, the PriorityCharging profile installed"),
+                    Measurement("activate_status", equals="Accepted"),
+                    Measurement("notified", equals=True,
+                                description="NotifyPriorityCharging with activated true for the transaction"),
+                    Measurement("with_priority", unit="W",
+                                description="mean outlet power with priority charging on: the PriorityCharging "
+                                            "profile's 11 kW, or the EV's maximum if lower"),
+                    Measurement("after_priority", unit="W", low=4_000.0 - TOLERANCE_FLOOR_W,
+                                high=4_000.0 + TOLERANCE_FLOOR_W,
+                                description="mean outlet power once deactivated: the TxProfile's 4 kW again")],
+      kills=["priority-charging-ignored"], timeout_s=90)
+async def priority_charging(ctx: CaseContext) -> None:
+    """A 4 kW TxProfile in force and an 11 kW PriorityCharging profile installed beside it (⚠ the
+    K21 FR numbers are cited from the use-case table, their texts were not at hand): the power
+    holds at 4 kW until UsePriorityCharging activates priority charging, rises to the EV's 11 kW
+    while it is on, and returns to 4 kW when it is deactivated."""
+    tid = await v2x_session(ctx, "HB-K21", 314)
+    steps = Stepper(ctx, "limit")
+    tx_limit = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": 4_000.0}])
+    ctx.measure["before_priority"] = rounded((await steps.step(tx_limit, 4_000.0)).mean_w)
+    priority = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": PRIORITY_LIMIT_W}], profile_id=31)
+    del priority["chargingProfile"]["transactionId"]
+    priority["chargingProfile"].update(chargingProfilePurpose="PriorityCharging", chargingProfileKind="Absolute")
+    priority["chargingProfile"]["chargingSchedule"][0]["startSchedule"] = _now_iso()
+    res = await ctx.csms.call("SetChargingProfile", priority)
+    ctx.check(res["status"] == "Accepted", f"SetChargingProfile PriorityCharging answered {res['status']}: {res.get('statusInfo')}")
+    await steps.watch(4_000.0)  # installed, not yet in use
+    res = await ctx.csms.call("UsePriorityCharging", {"transactionId": tid, "activate": True})
+    ctx.measure["activate_status"] = res["status"]
+    note = await ctx.csms.expect("NotifyPriorityCharging", 10, lambda p: p["transactionId"] == tid, required=False)
+    ctx.measure["notified"] = bool(note and note.get("activated") is True)
+    wanted = min(PRIORITY_LIMIT_W, ev_max_charge_w(ctx))
+    band = tolerance_w(wanted, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+    ctx.measure.limits("with_priority", low=wanted - band, high=wanted + band)
+    ctx.measure["with_priority"] = rounded((await steps.watch(wanted)).mean_w)
+    await ctx.csms.call("UsePriorityCharging", {"transactionId": tid, "activate": False})
+    ctx.measure["after_priority"] = rounded((await steps.watch(4_000.0)).mean_w)
+    await ctx.csms.call("ClearChargingProfile", {"chargingProfileId": 31})
+    await end_session(ctx, tid)
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -14,7 +14,9 @@ so the CentralSetpoint cases cite Q03, whose table carries the CentralSetpoint r
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 
 import numpy as np
 
@@ -58,7 +60,10 @@ async def central_setpoint_steps(ctx: CaseContext) -> None:
       use_cases=["Q03"], requirements=["Q03.FR.02"], roles=ROLES,
       measurements=[Measurement("discharge_power", unit="W", low=-4_000.0 - TOLERANCE_FLOOR_W,
                                 high=-4_000.0 + TOLERANCE_FLOOR_W,
-                                description="mean outlet power: setpoint -9 kW, dischargeLimit -4 kW")],
+                                description="mean outlet power: setpoint -9 kW, dischargeLimit -4 kW"),
+                    Measurement("deepest_discharge", unit="W", low=-4_000.0 - TOLERANCE_FLOOR_W,
+                                description="the deepest discharge sample after the declared settling time: a "
+                                            "limit holds at every moment, not only on average")],
       kills=["ignores-discharge-limit"], timeout_s=90)
 async def discharge_limit(ctx: CaseContext) -> None:
     tid = await v2x_session(ctx, "HB-Q03-DL", 302)
@@ -66,6 +71,7 @@ async def discharge_limit(ctx: CaseContext) -> None:
     limited = await steps.step(central_setpoint(tid, [(0, -9_000.0)], discharge_limit_w=-4_000.0), -4_000.0)
     await end_session(ctx, tid)
     ctx.measure["discharge_power"] = rounded(limited.mean_w)
+    ctx.measure["deepest_discharge"] = rounded(limited.lowest_w)
 
 
 @case("HB_Q_03_EVL_CS", "A setpoint beyond the EV's maximum discharge power discharges at the EV's maximum",
@@ -116,6 +122,53 @@ async def idle(ctx: CaseContext) -> None:
     ctx.measure["mode_changed_event"] = "Idle" if event else "no OperationModeChanged event with operationMode Idle"
     ctx.measure["discharging_before"] = rounded((await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)).mean_w)
     ctx.measure["idle_after_discharging"] = rounded((await steps.step(idle_profile, 0.0)).mean_w)
+    await end_session(ctx, tid)
+
+
+#: Q07's signal-watt curve (V2XSignalWattPointType: AFRR signal, W) on top of its baseline.
+SIGNAL_WATT_CURVE = [{"signal": -100, "power": -9_000.0}, {"signal": 0, "power": 0.0}, {"signal": 100, "power": 9_000.0}]
+SIGNAL_BASELINE_W = 1_000.0
+#: The AFRR signals the bench sends, one after the other.
+AFRR_STEPS = (0, 50, -80)
+
+
+def _signal_name(signal: int) -> str:
+    return f"error_at_signal_{signal}".replace("-", "minus_")
+
+
+@case("HB_Q_07_CS", "CentralFrequency: the DUT follows the signal-watt curve at each AFRR signal, as measured",
+      use_cases=["Q07"], requirements=["Q07", "K01.FR.01"], roles=ROLES,
+      measurements=[Measurement("afrr_status", equals=["Accepted"] * len(AFRR_STEPS),
+                                description="AFRRSignal's status, per signal"),
+                    *[Measurement(_signal_name(x), unit="W",
+                                  description=f"mean outlet power after AFRRSignal {x} against v2xBaseline + the curve")
+                      for x in AFRR_STEPS]],
+      kills=["ignores-afrr-signal"], timeout_s=90)
+async def central_frequency(ctx: CaseContext) -> None:
+    """A CentralFrequency TxProfile with a 1 kW baseline and a signal-watt curve (-100 -> -9 kW,
+    0 -> 0, +100 -> +9 kW); the bench sends AFRRSignal 0, +50 and -80, each active at once, and the
+    power is judged after the DUT's declared settling time against the baseline plus the curve
+    at that signal (⚠ Q07's table lists no FR numbers; the case cites the use case)."""
+    tid = await v2x_session(ctx, "HB-Q07", 312)
+    steps = Stepper(ctx, "curve at the AFRR signal", kind="curve")
+    res = await ctx.csms.call("SetChargingProfile", tx_profile(tid, [
+        {"startPeriod": 0, "operationMode": "CentralFrequency", "limit": 11_000.0, "dischargeLimit": -11_000.0,
+         "v2xBaseline": SIGNAL_BASELINE_W, "v2xSignalWattCurve": SIGNAL_WATT_CURVE}]))
+    ctx.check(res["status"] == "Accepted", f"SetChargingProfile CentralFrequency answered {res['status']}: {res.get('statusInfo')}")
+    statuses = []
+    for signal in AFRR_STEPS:
+        t0 = time.monotonic_ns()
+        stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        answer = await ctx.csms.call("AFRRSignal", {"timestamp": stamp, "signal": signal})
+        statuses.append(answer["status"])
+        expected = SIGNAL_BASELINE_W + float(np.interp(signal, [p["signal"] for p in SIGNAL_WATT_CURVE],
+                                                       [p["power"] for p in SIGNAL_WATT_CURVE]))
+        band = power.tolerance_w(expected, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+        ctx.measure.limits(_signal_name(signal), low=-band, high=band)
+        step = await steps.watch(expected, t0_ns=t0)
+        ctx.note(f"AFRRSignal {signal}: {answer['status']}, the curve asks for {expected:.0f} W")
+        ctx.measure[_signal_name(signal)] = None if step.mean_w is None else round(step.mean_w - expected, 1)
+    ctx.measure["afrr_status"] = statuses
     await end_session(ctx, tid)
 
 

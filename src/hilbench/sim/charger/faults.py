@@ -61,6 +61,7 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("slow-setpoint-ramp", "power", "reaches a new setpoint in 3x the configured response time"),
     Fault("ignores-charging-limit", "power", "charges at the EV's request above the charging profile's limit"),
     Fault("idle-mode-still-charges", "power", "keeps the power flowing under operationMode Idle"),
+    Fault("ignores-afrr-signal", "power", "answers AFRRSignal Accepted but stays at the CentralFrequency baseline"),
     Fault("idle-mode-still-discharges", "power",
           "under operationMode Idle stops charging but keeps a discharge going at the last setpoint"),
     Fault("no-operation-mode-changed-event", "protocol",
@@ -80,6 +81,9 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("clear-der-unknown-accepted", "der", "answers ClearDERControl of a control it does not have with Accepted"),
     Fault("trips-late-hv-must-trip", "der", "ceases to energize only after 3x the HVMustTrip curve's clearing time"),
     Fault("no-der-alarm-on-trip", "der", "trips on a must-trip curve without sending NotifyDERAlarm"),
+    Fault("clear-profile-keeps-limit", "power", "answers ClearChargingProfile Accepted and keeps the profile in force"),
+    Fault("priority-charging-ignored", "power",
+          "answers UsePriorityCharging Accepted (and notifies it) but stays on the TxProfile"),
     Fault("stack-level-conflict-replaces", "protocol",
           "takes a second profile of the same purpose and stack level (a TxProfile: of the same transaction), "
           "replacing the first, where 2.x refuses it"),

@@ -101,6 +101,8 @@ class Firmware:
         self.available = True
         self.unavailable_after_tx = False
         self.allowed_energy_transfer: list[str] | None = None
+        #: AFRRSignal: (active from, signal), oldest first.
+        self.afrr_signals: list[tuple[dt.datetime, int]] = []
         self.der = DerControls(self.faults)
         self.reactive = ReactivePower(self.plant, self.der, rated_var=c.max_reactive_power_var, rated_va=c.max_power_w,
                                       nominal_v=c.grid_nominal_voltage_v, response_time_s=c.response_time_s,
@@ -456,7 +458,9 @@ class Firmware:
         for alarm in self.der.trips(time.monotonic(), voltages_pct, now):
             self.spawn(self.call("NotifyDERAlarm", alarm), "NotifyDERAlarm")
         cap = self.der.discharge_cap_w(now, limits.max_discharge_w)
-        target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap) if path_closed else 0.0
+        signal = next((v for at, v in reversed(self.afrr_signals) if at <= now), None)
+        target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap, afrr_signal=signal) \
+            if path_closed else 0.0
         # a must-trip curve ceases the output at once, as an open power path does
         output = self.power_stage.step(time.monotonic(), target, path_closed=path_closed and not self.der.ceased())
         self.reactive.step(time.monotonic(), now, energized=grid_ok and self.available and not self.der.ceased())

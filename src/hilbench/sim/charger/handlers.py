@@ -39,7 +39,7 @@ class Handlers:
                        "RequestStopTransaction", "GetTransactionStatus", "TriggerMessage", "ChangeAvailability",
                        "SetChargingProfile", "GetChargingProfiles", "ClearChargingProfile", "GetCompositeSchedule",
                        "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector",
-                       "CertificateSigned", "SetNetworkProfile", "SetDERControl", "GetDERControl", "ClearDERControl"):
+                       "CertificateSigned", "SetNetworkProfile", "SetDERControl", "GetDERControl", "ClearDERControl", "AFRRSignal"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
         return table
 
@@ -291,6 +291,9 @@ class Handlers:
         return _status("Accepted")
 
     def _clearChargingProfile(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        if self.fw.faults.on("clear-profile-keeps-limit") and self.fw.profiles.matching(
+                req.get("chargingProfileId"), req.get("chargingProfileCriteria")):
+            return _status("Accepted")  # and nothing goes
         gone = self.fw.profiles.clear(req.get("chargingProfileId"), req.get("chargingProfileCriteria"))
         return _status("Accepted" if gone else "Unknown")
 
@@ -314,7 +317,8 @@ class Handlers:
             return _status("Rejected", "TxNotFound")
         if not any(i.profile["chargingProfilePurpose"] == "PriorityCharging" for i in fw.profiles.installed.values()):
             return _status("NoProfile")
-        fw.profiles.priority_charging = bool(req["activate"])
+        if not fw.faults.on("priority-charging-ignored"):
+            fw.profiles.priority_charging = bool(req["activate"])
         fw.spawn(fw.call("NotifyPriorityCharging", {"transactionId": req["transactionId"], "activated": req["activate"]}),
                  "NotifyPriorityCharging")
         return _status("Accepted")
@@ -326,6 +330,16 @@ class Handlers:
         fw.allowed_energy_transfer = list(req["allowedEnergyTransfer"])
         return _status("Accepted")
 
+    def _aFRRSignal(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        """Q07: the signal the v2xSignalWattCurve of a CentralFrequency period is read at, from its
+        timestamp on (a later signal replaces an earlier one)."""
+        try:
+            at = dt.datetime.fromisoformat(req["timestamp"].replace("Z", "+00:00"))
+        except ValueError:
+            return _status("Rejected", "InvalidValue", f"timestamp {req['timestamp']!r} is not a date-time")
+        if not self.fw.faults.on("ignores-afrr-signal"):
+            self.fw.afrr_signals = [s for s in self.fw.afrr_signals if s[0] < at][-3:] + [(at, int(req["signal"]))]
+        return _status("Accepted")
 
     # ---- DER control ---------------------------------------------------------------------------
     def _setDERControl(self, _a: str, req: Payload) -> Payload:  # noqa: N802

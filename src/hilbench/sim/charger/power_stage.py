@@ -9,8 +9,10 @@ operation mode (OCPP 2.1 OperationModeEnumType):
 - ChargingOnly: the EV's request, from 0 up to the limit;
 - CentralSetpoint / ExternalSetpoint: the setpoint, held within [discharge limit, limit];
 - ExternalLimits / LocalLoadBalancing: the EV's request within [discharge limit, limit];
-- CentralFrequency / LocalFrequency: the baseline plus the frequency-watt curve at the grid's
-  frequency (interpolated, held flat beyond its ends);
+- LocalFrequency: the baseline plus the frequency-watt curve at the grid's frequency
+  (interpolated, held flat beyond its ends);
+- CentralFrequency: the baseline plus the signal-watt curve at the CSMS's last AFRR signal (the
+  baseline alone before the first);
 - Idle: nothing."""
 
 from __future__ import annotations
@@ -64,9 +66,10 @@ class PowerStage:
         self._history: deque[tuple[float, float]] = deque()  # (t, target) for the response delay
         self._last_t: float | None = None
 
-    def target(self, period: Period, ev: EvLimits, *, bpt: bool, discharge_cap_w: float | None = None) -> float:
-        """What the stage aims at under ``period``, the EV's limits and a DER control's cap on
-        discharging (W, ≥ 0)."""
+    def target(self, period: Period, ev: EvLimits, *, bpt: bool, discharge_cap_w: float | None = None,
+               afrr_signal: int | None = None) -> float:
+        """What the stage aims at under ``period``, the EV's limits, a DER control's cap on
+        discharging (W, ≥ 0) and the AFRR signal in force (None: none received)."""
         mode = period.operation_mode
         if mode == "Idle" and self.faults.on("idle-mode-still-charges"):
             mode = "ChargingOnly"
@@ -88,11 +91,15 @@ class PowerStage:
             wanted = period.setpoint_w if period.setpoint_w is not None else 0.0
             if self.faults.on("setpoint-sign-inverted"):
                 wanted = -wanted
-        elif mode in ("CentralFrequency", "LocalFrequency"):
+        elif mode == "LocalFrequency":
             f = self.plant.grid.frequency_hz
             wanted = period.baseline_w
             if not self.faults.on("freq-watt-curve-ignored"):
                 wanted += curve_at(period.freq_watt_curve, f, "frequency")
+        elif mode == "CentralFrequency":  # the CSMS's AFRR signal on the signal-watt curve
+            wanted = period.baseline_w
+            if afrr_signal is not None:
+                wanted += curve_at(period.signal_watt_curve, afrr_signal, "signal")
         else:  # ExternalLimits, LocalLoadBalancing: the EV decides within the limits
             wanted = ev.request_w
         self._last_wanted = wanted

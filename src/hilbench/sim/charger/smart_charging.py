@@ -98,7 +98,9 @@ class ChargingProfiles:
                     return f"operationMode {mode} not supported"
                 if mode == "CentralSetpoint" and "setpoint" not in p:
                     return "CentralSetpoint needs a setpoint"
-                if mode in ("CentralFrequency", "LocalFrequency") and not p.get("v2xFreqWattCurve") \
+                if mode == "CentralFrequency" and not p.get("v2xSignalWattCurve"):
+                    return "CentralFrequency needs a v2xSignalWattCurve"
+                if mode == "LocalFrequency" and not p.get("v2xFreqWattCurve") \
                         and not self.faults.on("accepts-frequency-mode-without-curve"):
                     return f"{mode} needs a v2xFreqWattCurve"
                 if p.get("limit") is not None and p["limit"] < 0:
@@ -137,14 +139,18 @@ class ChargingProfiles:
         period.update({k: v for k, v in update.items() if k != "customData"})
         return True
 
-    def clear(self, profile_id: int | None = None, criteria: dict[str, Any] | None = None) -> bool:
-        """ClearChargingProfile: by id, or by EVSE / purpose / stack level; True when one went."""
+    def matching(self, profile_id: int | None = None, criteria: dict[str, Any] | None = None) -> list[int]:
+        """The installed profiles a ClearChargingProfile selects: by id, or by EVSE / purpose / stack level."""
         c = criteria or {}
-        doomed = [pid for pid, inst in self.installed.items()
-                  if (profile_id is None or pid == profile_id)
-                  and ("evseId" not in c or inst.evse_id == c["evseId"])
-                  and ("chargingProfilePurpose" not in c or inst.profile["chargingProfilePurpose"] == c["chargingProfilePurpose"])
-                  and ("stackLevel" not in c or inst.profile["stackLevel"] == c["stackLevel"])]
+        return [pid for pid, inst in self.installed.items()
+                if (profile_id is None or pid == profile_id)
+                and ("evseId" not in c or inst.evse_id == c["evseId"])
+                and ("chargingProfilePurpose" not in c or inst.profile["chargingProfilePurpose"] == c["chargingProfilePurpose"])
+                and ("stackLevel" not in c or inst.profile["stackLevel"] == c["stackLevel"])]
+
+    def clear(self, profile_id: int | None = None, criteria: dict[str, Any] | None = None) -> bool:
+        """ClearChargingProfile: the matching profiles go; True when one went."""
+        doomed = self.matching(profile_id, criteria)
         for pid in doomed:
             del self.installed[pid]
         return bool(doomed)
