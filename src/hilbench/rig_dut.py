@@ -18,7 +18,7 @@ CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_i
 #: What the lab declares of its DUT (its datasheet or the test plan), for either kind.
 DECLARED_KEYS = {"setpoint_settling_s", "rated_reactive_power_var"}
 EXTERNAL_KEYS = {"kind", "station_id", "security_profile", "password", "certificate", "key", "secc_interface",
-                 "secc_address"} | DECLARED_KEYS
+                 "secc_address", "v2g_pki_dir"} | DECLARED_KEYS
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class DutConfig:
     #: Declared: the reactive power the DUT's grid side is rated for, var — what the DER controls'
     #: PctMaxVar counts in (None: not declared; the reactive-power curve cases are skipped).
     rated_reactive_power_var: float | None = None
+    #: An external DUT's ISO 15118-20 test PKI (``hilbench v2g pki``): the lab installed its MO root
+    #: in the DUT, the bench EV presents its contract (None: the Plug & Charge cases skip).
+    v2g_pki_dir: Path | None = None
 
     def describe(self) -> str:
         if self.kind == "virtual":
@@ -148,7 +151,8 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
     cert, key = _get(table, "certificate", str, fail, None), _get(table, "key", str, fail, None)
     return DutConfig("external", station_id, profile, password, Path(cert) if cert else None, Path(key) if key else None,
                      _get(table, "secc_interface", str, fail, None), _get(table, "secc_address", str, fail, None),
-                     setpoint_settling_s=settling, rated_reactive_power_var=rated_var)
+                     setpoint_settling_s=settling, rated_reactive_power_var=rated_var,
+                     v2g_pki_dir=Path(v2g) if (v2g := _get(table, "v2g_pki_dir", str, fail, None)) else None)
 
 
 def _get(table: Mapping[str, Any], key: str, kind: type, fail: Any, default: Any) -> Any:

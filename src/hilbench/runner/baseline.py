@@ -78,7 +78,8 @@ async def start_virtual(campaign: Campaign) -> Any:
         plant = Plant()
         plant.dc.output_on, plant.dc.voltage_v = True, PACK_V
         plant.dc.sink_current_a = plant.dc.source_current_a = PACK_A
-    charger = VirtualCharger(config, plant)
+    trust = campaign.v2g_pki.contract.root.read_bytes() if campaign.v2g_pki is not None else None
+    charger = VirtualCharger(config, plant, pnc_trust_pem=trust)  # Plug & Charge: it trusts the bench's MO root
     await charger.start()
     return charger
 

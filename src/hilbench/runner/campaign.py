@@ -32,6 +32,9 @@ from hilbench.ocpp.tls_probe import TlsProbe
 from hilbench.pki import CertPair, TestPki
 from hilbench.pki import generate as generate_pki
 from hilbench.pki import load as load_pki
+from hilbench.v2g.pki import V2gPki
+from hilbench.v2g.pki import generate as generate_v2g_pki
+from hilbench.v2g.pki import load as load_v2g_pki
 from hilbench.rig import Rig
 from hilbench.rig_file import RigConfig, load_rig
 from hilbench.runner import baseline
@@ -56,6 +59,8 @@ class Campaign:
         self.cases = cases
         self.out_dir = out_dir
         self.faults = faults
+        #: The ISO 15118-20 PKI of the bench EV's contracts (Plug & Charge cases), when one is selected.
+        self.v2g_pki: V2gPki | None = None
         #: A case sent SetDERControl since the last baseline: the next one clears the scheduled controls.
         self.der_controls_set = False
         self.connect_timeout_s = connect_timeout_s
@@ -256,6 +261,8 @@ class Campaign:
                                                           if self.config.dut.password else None),  # type: ignore[union-attr]
                          hook_factory=lambda sid: self.recorder.ocpp_hook(sid))
         await self.csms.start()
+        if any("pnc" in case.tags for case in self.cases):
+            self.v2g_pki = await asyncio.to_thread(self._v2g_pki)
         if self.config.dut.kind == "virtual":  # type: ignore[union-attr]
             self.charger = await baseline.start_virtual(self)
         try:
@@ -264,6 +271,18 @@ class Campaign:
             raise BenchError(f"{e}: it connects to {self.config.csms.url(self.station_id)}") from None
         boot = await _first(link, "BootNotification", 30.0)
         self.boot = boot
+
+    def _v2g_pki(self) -> V2gPki | None:
+        """The ISO 15118-20 test PKI whose contracts the bench EV presents: the rig's [dut]
+        v2g_pki_dir (an external DUT trusts its MO root, as the lab installed it), the virtual
+        charger's own, or for the virtual charger a fresh one (it is then started trusting it)."""
+        dut = self.config.dut
+        assert dut is not None
+        folder = dut.v2g_pki_dir or (Path(dut.virtual["v2g_pki_dir"]) if dut.virtual and "v2g_pki_dir" in dut.virtual
+                                     else None)
+        if folder is not None:
+            return load_v2g_pki(folder)
+        return generate_v2g_pki(self.out_dir / "v2g-pki") if dut.kind == "virtual" else None
 
     async def _close(self) -> None:
         if self.charger is not None:

@@ -209,15 +209,17 @@ class EvView:
         emulator.set_cp_state("A")
         emulator.set_proximity(0.0)  # no cable
 
-    async def start(self, service: str = "DC_BPT", control: str = "dynamic", **ev: Any) -> Evcc:
-        """A session of the bench EV against the DUT's SECC, running until ``stop``."""
+    async def start(self, service: str = "DC_BPT", control: str = "dynamic", *, contract: Any = None, **ev: Any) -> Evcc:
+        """A session of the bench EV against the DUT's SECC, running until ``stop``; with a
+        ``contract`` (``hilbench.v2g.pnc.Contract``) it authorizes by Plug & Charge where offered."""
         from hilbench.v2g.ev_model import BatteryEv
         from hilbench.v2g.evcc import Evcc
         from hilbench.v2g.transport import run_evcc
 
         host, port = await self.campaign.secc_address()
         params = {"loop_cycles": 10**6, "loop_period_s": 0.1} | ev
-        self.evcc = Evcc(service, control, ev=BatteryEv(**params), hook=self.campaign.recorder.v2g_hook())
+        self.evcc = Evcc(service, control, ev=BatteryEv(**params), hook=self.campaign.recorder.v2g_hook(),
+                         contract=contract)
         self._task = asyncio.create_task(run_evcc(self.evcc, host, port))
         return self.evcc
 

@@ -62,7 +62,11 @@ def _value(m: dict[str, Any]) -> str:
 def _limits(m: dict[str, Any]) -> str:
     if "equals" in m:
         return f"the expected {m['equals']!r}"
+    if "one_of" in m:
+        return "the expected one of " + ", ".join(repr(v) for v in m["one_of"])
     low, high = m["low"], m["high"]
     if low is not None and high is not None:
         return f"[{low:g}, {high:g}]"
+    if low is None and high is None:  # a measurement without limits never fails; said for completeness
+        return "no limits"
     return f"≥ {low:g}" if low is not None else f"≤ {high:g}"

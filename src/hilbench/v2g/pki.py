@@ -77,7 +77,7 @@ def generate(directory: Path | str) -> V2gPki:
                              eku=ExtendedKeyUsageOID.SERVER_AUTH),
             vehicle=issue_chain(directory, "vehicle", "hilbench OEM Root", "hilbench vehicle WMIV1234567890ABCDEX",
                                 eku=ExtendedKeyUsageOID.CLIENT_AUTH),
-            contract=issue_chain(directory, "contract", "hilbench MO Root", "hilbench contract DE-HIL-C12345678-9",
+            contract=issue_chain(directory, "contract", "hilbench MO Root", "DE-HIL-C12345678-9",
                                  eku=None),
         )
     except OSError as e:

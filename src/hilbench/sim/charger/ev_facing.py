@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from hilbench.sim.charger.firmware import Firmware
 
 
+#: The CSMS's refusal of a contract (AuthorizeResponse certificateStatus, else idTokenInfo status) as
+#: the -20 ResponseCode the EV gets: hilbench's reading, the texts at hand give no table ⚠.
+PNC_REFUSALS = {"CertificateRevoked": "WARNING_CertificateRevoked", "CertificateExpired": "WARNING_CertificateExpired",
+                "NoCertificateAvailable": "WARNING_NoCertificateAvailable",
+                "CertChainError": "WARNING_CertificateValidationError", "SignatureError": "WARNING_CertificateValidationError",
+                "Unknown": "WARNING_eMSPUnknown"}
+
+
 class EvFacing:
     """The firmware's side toward the driver and the EV; ``fw`` holds the state both sides share."""
 
@@ -44,7 +52,8 @@ class EvFacing:
         if service == "PnC":
             if self.fw.contract_status is None:
                 return "Ongoing", "OK"
-            return ("Finished", "OK") if self.fw.contract_status == "Accepted" else ("Finished", "WARNING_GeneralPnCAuthorizationError")
+            return "Finished", "OK" if self.fw.contract_status == "Accepted" else PNC_REFUSALS.get(
+                self.fw.contract_status, "WARNING_GeneralPnCAuthorizationError")
         return ("Finished", "OK") if self.fw.authorized else ("Ongoing", "OK")
 
     def authorize_contract(self, evseid: str) -> None:
@@ -54,10 +63,16 @@ class EvFacing:
         mode = (body or {}).get("PnC_AReqAuthorizationMode", {})
 
         async def ask() -> None:
-            emaid, hashes = contract_hash_data(mode.get("ContractCertificateChain", {}))
+            emaid, hashes = contract_hash_data(mode.get("ContractCertificateChain", {}), self.fw.hw.pnc_trust_pem,
+                                               key_hash_of_spki=self.fw.faults.on("pnc-hash-data-wrong"))
             token = {"idToken": emaid, "type": "eMAID"}
             res = await self.fw.call("Authorize", {"idToken": token, "iso15118CertificateHashData": hashes})
-            self.fw.contract_status = res["idTokenInfo"]["status"]
+            status = res["idTokenInfo"]["status"]
+            certificate = res.get("certificateStatus", "Accepted")
+            # the CSMS's word on the contract: the certificate's status when it refuses it, else the token's
+            self.fw.contract_status = certificate if certificate != "Accepted" else status
+            if self.fw.faults.on("pnc-charges-despite-refusal"):
+                self.fw.contract_status = "Accepted"
             if self.fw.contract_status == "Accepted":
                 self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
         self.fw.spawn(ask(), "Authorize (PnC)")

@@ -99,6 +99,11 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("ocmf-reading-not-monotonic", "meter", "the signed end reading is lower than the begin reading"),
     # ISO 15118-20 side
     Fault("secc-slow-chargeloop-response", "iso15118", "answers ChargeLoopReq after 300 ms (the EV waits 250 ms)"),
+    Fault("pnc-hash-data-wrong", "protocol",
+          "sends the contract's iso15118CertificateHashData with issuerKeyHash over the issuer's whole "
+          "SubjectPublicKeyInfo, not its key (RFC 6960)"),
+    Fault("pnc-charges-despite-refusal", "iso15118",
+          "authorizes the EV's contract and charges whatever the CSMS answered to Authorize"),
     Fault("secc-ignores-session-id", "iso15118", "answers a request carrying another session's SessionID as if it were its own"),
     Fault("keeps-power-after-v2g-error", "iso15118",
           "keeps the energy flowing after its ISO 15118-20 session failed (a FAILED answer, undecodable EXI)"),

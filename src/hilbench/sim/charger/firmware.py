@@ -28,7 +28,6 @@ from hilbench.sim.charger import tls_client
 from hilbench.sim.charger.certificates import CertificateStore
 from hilbench.sim.charger.contract import contract_hash_data
 from hilbench.sim.charger.der import DerControls
-from hilbench.sim.charger.reactive import ReactivePower
 from hilbench.sim.charger.device_model import DeviceModel
 from hilbench.sim.charger.ev_facing import EvFacing
 from hilbench.sim.charger.ev_side import PlantEvse
@@ -37,6 +36,7 @@ from hilbench.sim.charger.meter import Meter
 from hilbench.sim.charger.network import NetworkProfiles
 from hilbench.sim.charger.power_stage import EvLimits, PowerStage
 from hilbench.sim.charger.queue import MessageQueue
+from hilbench.sim.charger.reactive import ReactivePower
 from hilbench.sim.charger.signed_meter import OcmfSigner
 from hilbench.sim.charger.smart_charging import ChargingProfiles
 from hilbench.sim.charger.transactions import Conditions, Transactions
