@@ -154,7 +154,23 @@ async def test_composite_schedule_against_what_the_charger_does(tmp_path: Path, 
             assert res["status"] == "Accepted"
         b.plug("C")
         await b.remote_start()
-        await b.until(lambda: abs(b.plant.charger_power_w - 6_000.0) < 1.0, what="6 kW")
+        await b.until(lambda: abs(b.plant.ac_power_w() - 6_000.0) < 1.0, what="6 kW")  # at the AC outlet
         res = await link.call("GetCompositeSchedule", {"evseId": 1, "duration": 60, "chargingRateUnit": "W"})
         limit = res["schedule"]["chargingSchedulePeriod"][0]["limit"]
         assert (limit == 6_000.0) == (fault is None), res
+
+
+@pytest.mark.parametrize("target_w", [6_000.0, -6_000.0])
+def test_the_ac_variant_regulates_its_outlet_and_the_dc_variant_its_dc_link(target_w: float) -> None:
+    """An AC wall box holds the power at its AC outlet (the grid side the analyzer's AC elements
+    see); the EV's on-board charger loses its share behind it. A DC charger holds its DC link."""
+    for ac, measured in ((True, Plant.ac_power_w), (False, Plant.dc_power_w)):
+        plant = Plant()
+        plant.dc.output_on, plant.dc.voltage_v = True, 370.0
+        plant.dc.sink_current_a = plant.dc.source_current_a = 100.0
+        s = PowerStage(plant, max_charge_w=22_000.0, max_discharge_w=22_000.0, ramp_w_per_s=1e9, response_time_s=0.0,
+                       efficiency=0.96, faults=Faults(), ac_outlet=ac)
+        s.step(0.0, target_w, path_closed=True)
+        s.step(1.0, target_w, path_closed=True)
+        plant.step()
+        assert measured(plant) == pytest.approx(target_w), (ac, measured(plant))

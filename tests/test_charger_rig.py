@@ -202,9 +202,10 @@ async def test_ac_bpt_dynamic_and_a_fixed_energy_limit_on_the_rig(tmp_path: Path
     finally:
         await asyncio.to_thread(rig.__exit__, None, None, None)
     assert (ended["triggerReason"], ended["transactionInfo"]["stoppedReason"]) == ("EnergyLimitReached", "EnergyLimitReached")
-    # on the grid side the analyzer saw the setpoint plus the losses (efficiency 0.96)
-    assert any(p == pytest.approx(9_000.0 / 0.96, rel=0.02) for p in samples), samples
+    # an AC charger holds the setpoint at its outlet, where the analyzer's AC elements see it; the EV's
+    # on-board charger loses its 4 % behind it (efficiency 0.96), as the DC element shows below
+    assert any(p == pytest.approx(9_000.0, rel=0.02) for p in samples), samples
     # the AC meter counts at the charger's grid connection: the limit, as the EV's side received it
     delivered = _register(ended, "Energy.Active.Import.Register") - _register(started, "Energy.Active.Import.Register")
-    assert limit_wh <= delivered <= limit_wh + 9_000 / 0.96 * 0.05 / 3600
+    assert limit_wh <= delivered <= limit_wh + 9_000 * 0.05 / 3600
     assert dc.import_wh == pytest.approx(delivered * 0.96, rel=0.02)

@@ -82,7 +82,7 @@ class Firmware:
         assert c.max_power_w is not None and c.max_discharge_power_w is not None
         self.power_stage = PowerStage(self.plant, max_charge_w=c.max_power_w, max_discharge_w=c.max_discharge_power_w,
                                       ramp_w_per_s=c.ramp_w_per_s, response_time_s=c.response_time_s,
-                                      efficiency=c.efficiency, faults=self.faults)
+                                      efficiency=c.efficiency, faults=self.faults, ac_outlet=not c.dc)
         self.tx = Transactions(self.dm, self.meter, self.signer, self.faults, self._emit,
                                state_file=state / "transaction.json" if state else None, charge_point=self.evseid)
         self.tx.on_end = self._transaction_ended

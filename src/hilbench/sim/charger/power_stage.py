@@ -52,8 +52,11 @@ def curve_at(curve: list[dict[str, float]], x: float, key: str) -> float:
 
 class PowerStage:
     def __init__(self, plant: Plant, *, max_charge_w: float, max_discharge_w: float, ramp_w_per_s: float,
-                 response_time_s: float, efficiency: float, faults: Faults) -> None:
+                 response_time_s: float, efficiency: float, faults: Faults, ac_outlet: bool = False) -> None:
         self.plant, self.faults = plant, faults
+        #: The AC variant regulates the power at its AC outlet; the EV's on-board charger between
+        #: the outlet and the battery loses its share (the plant's efficiency) on the EV's side.
+        self.ac_outlet = ac_outlet
         self.max_charge_w, self.max_discharge_w = max_charge_w, max_discharge_w
         slow = 3.0 if faults.on("slow-setpoint-ramp") else 1.0
         self.ramp_w_per_s = ramp_w_per_s / slow
@@ -124,5 +127,8 @@ class PowerStage:
         else:
             step = self.ramp_w_per_s * dt
             self.output_w = min(self.output_w + step, max(self.output_w - step, effective))
-        self.plant.set_charger_power(self.output_w)
+        eff = self.plant.charger_efficiency
+        at_battery = self.output_w if not self.ac_outlet else self.output_w * eff if self.output_w >= 0 \
+            else self.output_w / eff
+        self.plant.set_charger_power(at_battery)
         return self.output_w
