@@ -5,6 +5,9 @@ VENV ?= .venv
 PEERS ?= .venv-peers
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# Test processes at once (pytest-xdist): most tests wait on real time (a plant, a session, a
+# timeout), so three share the two cores; 0 runs them in this process, one after the other.
+PYTEST_JOBS ?= 3
 FUZZ_SECONDS ?= 60
 RUST_SOURCES := $(shell find rust -name '*.rs' -not -path '*/target/*' -not -path '*/fuzz/*') Cargo.toml rust/core/Cargo.toml rust/py/Cargo.toml
 
@@ -58,7 +61,7 @@ chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 test-python: build peers chromium
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 # The full mutation kill matrix (not part of `make test`, which runs a subset): every case of the
 # library against the virtual charger once clean and once per named fault; the TLS cases and their

@@ -37,13 +37,14 @@ async def _session(b: Bench, service: str = "DC_BPT", control: str = "dynamic") 
     return tid, evcc, needs.payload
 
 
-async def _trace(b: Bench, seconds: float, dt_s: float = 0.02) -> list[tuple[float, float]]:
-    """(t, DC-link power) sampled from the plant, as the battery emulator sees it."""
+async def _trace(b: Bench, seconds: float, dt_s: float = 0.02, *, ac: bool = False) -> list[tuple[float, float]]:
+    """(t, power) sampled from the plant: on the DC link, as the battery emulator sees it, or with
+    ``ac`` at the AC outlet (the grid side), where an AC charger holds its setpoint."""
     t0, out = time.monotonic(), []
     while time.monotonic() - t0 < seconds:
         with b.plant.lock:
             b.plant.step()
-            out.append((time.monotonic() - t0, b.plant.dc_power_w()))
+            out.append((time.monotonic() - t0, b.plant.ac_power_w() if ac else b.plant.dc_power_w()))
         await asyncio.sleep(dt_s)
     return out
 
@@ -109,7 +110,7 @@ async def test_ac_bpt_dynamic_control(tmp_path: Path) -> None:
         assert needs["chargingNeeds"]["requestedEnergyTransfer"] == "AC_BPT"
         assert b.link is not None
         await b.link.call("SetChargingProfile", central_setpoint(tid, [(0, 6_000.0), (2, -4_000.0)]))
-        trace = await _trace(b, 3.5)
+        trace = await _trace(b, 3.5, ac=True)
         evcc.stop_charging()
         full = next(t for t, p in trace if p >= 5_990.0)
         switch = next(t for t, p in trace if t > full and p < 5_900.0)

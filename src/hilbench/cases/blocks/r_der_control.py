@@ -10,9 +10,9 @@ beats are superseded, named in SetDERControl's ``supersededIds`` and flagged in 
 
 A DUT that answers ``NotSupported`` to a control type skips the case that needs it (the lab's
 PICS says whether it must support it). ⚠ The R04 requirement numbers are cited from the use-case
-table; their texts were not at hand. Of the curves measured under grid-simulator steps, the
-library has the high-voltage must-trip curve; FreqWatt, VoltVar and the power-factor controls
-need reactive power, which the plant does not model yet."""
+table; their texts were not at hand. Of the curves measured under grid-simulator steps, this
+module has the high-voltage must-trip curve; the reactive-power controls (VoltVar, the fixed
+power factors) are in ``r_der_reactive``."""
 
 from __future__ import annotations
 
