@@ -111,6 +111,6 @@ def test_a_whole_number_of_seconds_is_a_settling_time(tmp_path: Path) -> None:
 
 def test_dut_table_builds_the_charger_config() -> None:
     config = load_rig("sim")
-    assert config.dut is not None and config.dut.setpoint_settling_s == 0.8  # declared, not a charger option
+    assert config.dut is not None and config.dut.setpoint_settling_s == 0.7  # declared, not a charger option
     c = ChargerConfig.from_table(dict(config.dut.virtual or {}), csms_url="ws://127.0.0.1:1/ocpp")
     assert (c.variant, c.station_id, c.max_power_w, c.max_current_a) == ("dc", "HB-VC-001", 22_000.0, 100.0)

@@ -22,7 +22,7 @@ from hilbench.runner.context import BenchError, CaseContext, Series
 TOLERANCE_PCT = 2.0
 TOLERANCE_FLOOR_W = 150.0
 #: The stretch after the declared settling time over which a step's power is averaged, s.
-STEADY_S = 1.0
+STEADY_S = 0.8
 ROLES = ["csms", "ev", "ev_emulator", "power_analyzer"]
 #: A session's power counts as flowing from this much on, W; and it must within this long, s.
 FLOWING_W, FLOW_WAIT_S = 1_000.0, 15.0

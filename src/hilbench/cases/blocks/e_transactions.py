@@ -128,6 +128,10 @@ async def invalid_token(ctx: CaseContext) -> None:
     ctx.measure["power_after_invalid"] = sum(r.power_w for name, r in reading.items() if name != "1")
 
 
+#: How long the bench cuts the DUT's connection, s: TxUpdatedInterval (1 s) queues two events or more.
+CUT_S = 3.0
+
+
 async def _periodic_session(ctx: CaseContext, token: str, remote_id: int) -> str:
     await ctx.csms.set_variables(("SampledDataCtrlr", "TxUpdatedInterval", 1))
     await ctx.io(ctx.ev.plug_in)
@@ -144,13 +148,16 @@ async def connection_loss(ctx: CaseContext) -> None:
     tid = await _periodic_session(ctx, "HB-E11", 1101)
     await ctx.csms.expect_event("Updated", "MeterValuePeriodic", timeout=5)
     cut_at = time.time()
-    await ctx.csms.cut(4.0)
+    await ctx.csms.cut(CUT_S)
     await ctx.csms.reconnected(60)
-    await asyncio.sleep(3.0)  # the queue, then live events again
+    back = time.time()
+    # the queue, then a live event again (one not marked offline, sent after the reconnect)
+    await ctx.csms.expect("TransactionEvent", 5, lambda p: p.get("transactionInfo", {}).get("transactionId") == tid
+                          and not p.get("offline") and _at(p) > back, required=False)
     events = events_of(ctx, tid)
     ctx.measure["seqno_gaps"] = gaps([p["seqNo"] for p in events])
     queued = [p for p in events if p["triggerReason"] == "MeterValuePeriodic" and _at(p) > cut_at + 0.5
-              and _at(p) < cut_at + 3.5]
+              and _at(p) < cut_at + CUT_S - 0.5]
     ctx.measure["queued_events"] = len(queued)
     ctx.measure["queued_marked_offline"] = bool(queued) and all(p.get("offline") is True for p in queued)
 
@@ -167,12 +174,12 @@ def _at(event: dict[str, Any]) -> float:
       kills=["drops-ended-while-offline"], timeout_s=90)
 async def ended_offline(ctx: CaseContext) -> None:
     tid = await _periodic_session(ctx, "HB-E08", 801)
-    cut = asyncio.create_task(ctx.csms.cut(4.0))
+    cut = asyncio.create_task(ctx.csms.cut(CUT_S))
     await asyncio.sleep(1.0)
     await ctx.io(ctx.ev.unplug)
     await cut
     await ctx.csms.reconnected(60)
-    await asyncio.sleep(3.0)
+    await ctx.csms.expect_event("Ended", timeout=5, required=False)
     ended = [p for p in events_of(ctx, tid) if p["eventType"] == "Ended"]
     ctx.measure["ended_received"] = bool(ended)
     ctx.measure["ended_offline"] = bool(ended) and ended[0].get("offline") is True

@@ -217,21 +217,20 @@ PRIORITY_LIMIT_W = 11_000.0
                                 description="mean outlet power once deactivated: the TxProfile's 4 kW again")],
       kills=["priority-charging-ignored"], timeout_s=90)
 async def priority_charging(ctx: CaseContext) -> None:
-    """A 4 kW TxProfile in force and an 11 kW PriorityCharging profile installed beside it (⚠ the
-    K21 FR numbers are cited from the use-case table, their texts were not at hand): the power
-    holds at 4 kW until UsePriorityCharging activates priority charging, rises to the EV's 11 kW
-    while it is on, and returns to 4 kW when it is deactivated."""
+    """An 11 kW PriorityCharging profile installed, then a 4 kW TxProfile (⚠ the K21 FR numbers
+    are cited from the use-case table, their texts were not at hand): the power holds at 4 kW
+    until UsePriorityCharging activates priority charging, rises to the EV's 11 kW while it is
+    on, and returns to 4 kW when it is deactivated."""
     tid = await v2x_session(ctx, "HB-K21", 314)
     steps = Stepper(ctx, "limit")
-    tx_limit = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": 4_000.0}])
-    ctx.measure["before_priority"] = rounded((await steps.step(tx_limit, 4_000.0)).mean_w)
     priority = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": PRIORITY_LIMIT_W}], profile_id=31)
     del priority["chargingProfile"]["transactionId"]
     priority["chargingProfile"].update(chargingProfilePurpose="PriorityCharging", chargingProfileKind="Absolute")
     priority["chargingProfile"]["chargingSchedule"][0]["startSchedule"] = _now_iso()
     res = await ctx.csms.call("SetChargingProfile", priority)
     ctx.check(res["status"] == "Accepted", f"SetChargingProfile PriorityCharging answered {res['status']}: {res.get('statusInfo')}")
-    await steps.watch(4_000.0)  # installed, not yet in use
+    tx_limit = tx_profile(tid, [{"startPeriod": 0, "operationMode": "ChargingOnly", "limit": 4_000.0}])
+    ctx.measure["before_priority"] = rounded((await steps.step(tx_limit, 4_000.0)).mean_w)  # installed, not in use
     res = await ctx.csms.call("UsePriorityCharging", {"transactionId": tid, "activate": True})
     ctx.measure["activate_status"] = res["status"]
     note = await ctx.csms.expect("NotifyPriorityCharging", 10, lambda p: p["transactionId"] == tid, required=False)

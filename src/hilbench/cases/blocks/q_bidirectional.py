@@ -5,7 +5,7 @@ the case measures the power against the setpoint or the limit over time (plotted
 
 Limits: a setpoint holds within ±2 % or ±150 W, whichever is more; the power must be within that
 band, for good, by the DUT's declared ``setpoint_settling_s`` after the CSMS's SetChargingProfile
-(rig ``[dut]``, the lab's datasheet or test plan figure), and its mean over the 1 s after that
+(rig ``[dut]``, the lab's datasheet or test plan figure), and its mean over the 0.8 s after that
 time (every sample, in band or not) is the error judged (``hilbench.cases.v2x``).
 
 ⚠ The Q03 and Q10 requirement numbers are cited from the use-case table; their texts were not at
