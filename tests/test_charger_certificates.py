@@ -119,6 +119,10 @@ async def test_the_probe_sees_a_station_that_goes_on(tmp_path: Path) -> None:
         writer.write(b"GET /ocpp/VC-1 HTTP/1.1\r\nAuthorization: Basic eA==\r\n\r\n")
         assert (await reader.readline()).startswith(b"HTTP/1.1 503")
         writer.close()
+        for _ in range(50):  # the probe's thread records the handshake after it has answered
+            if probe.handshakes:
+                break
+            await asyncio.sleep(0.05)
         h = probe.handshakes[0]
         assert h.trusted and h.version == "TLSv1.1" and h.sent_credentials and h.request_line == "GET /ocpp/VC-1 HTTP/1.1"
     finally:

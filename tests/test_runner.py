@@ -192,3 +192,23 @@ def test_ctrl_c_writes_the_partial_record_with_outputs_off(tmp_path: Path) -> No
     commands = [json.loads(line) for line in (tmp_path / "trace" / "instruments.jsonl").read_text().splitlines()]
     safe = [c["instrument"] for c in commands if c["dir"] == "note" and c["text"] == "safe state"]
     assert set(safe) >= {"battery", "grid", "ev"}, safe[-10:]  # every output off, after the interrupt
+
+
+async def test_a_stopping_campaign_is_not_held_by_the_bench_ev_stopping() -> None:
+    """Ctrl-C cancels the campaign while the bench EV's session is being ended: the cancellation
+    must go on (it had been taken for the session task's own and swallowed, and the campaign ran
+    on with the rig's outputs on)."""
+    from types import SimpleNamespace
+
+    from hilbench.runner.context import EvView
+
+    ev = EvView.__new__(EvView)
+    ev.evcc = SimpleNamespace(loop_reports=[{}], stop_charging=lambda: None)  # type: ignore[assignment]
+    ev._task = asyncio.create_task(asyncio.sleep(60))  # a session that does not end by itself
+    stopping = asyncio.create_task(ev.stop(timeout=30))
+    await asyncio.sleep(0.1)
+    stopping.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await stopping
+    await asyncio.sleep(0)
+    assert ev._task is None or ev._task.cancelled()

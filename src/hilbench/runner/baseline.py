@@ -29,7 +29,7 @@ def identities(rig: Rig) -> dict[str, str]:
 
 
 def power_up(rig: Rig) -> None:
-    """The rig's baseline: supply on, battery held, EV unplugged."""
+    """The rig's baseline: supply on, battery held, EV unplugged, the analyzer not integrating."""
     roles = {i.role for i in rig.config.instruments.values()}
     if "grid_simulator" in roles:
         rig.grid_simulator.set_voltage(rig.config.grid_nominal_voltage_v)
@@ -41,6 +41,8 @@ def power_up(rig: Rig) -> None:
         rig.dc_supply.output(True)
     if "ev_emulator" in roles:
         unplug(rig)
+    if "power_analyzer" in roles and rig.power_analyzer.integration_state() == "START":
+        rig.power_analyzer.integration_stop()  # a case that failed mid-way left it integrating
 
 
 def unplug(rig: Rig) -> None:

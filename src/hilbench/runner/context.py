@@ -232,8 +232,15 @@ class EvView:
             self.evcc.stop_charging()
             try:
                 await asyncio.wait_for(self._task, timeout)
-            except (asyncio.TimeoutError, asyncio.CancelledError, OSError):
+            except (asyncio.TimeoutError, OSError):
                 self._task.cancel()
+            except asyncio.CancelledError:
+                self._task.cancel()
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():  # the campaign itself is stopping (Ctrl-C)
+                    self.evcc, self._task = None, None
+                    raise
+                # else: the session's own task was cancelled above (before the charge loop): done
         evcc, self.evcc, self._task = self.evcc, None, None
         return evcc
 
