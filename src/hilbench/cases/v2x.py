@@ -9,6 +9,7 @@ over a fixed window after it, every sample counted, in band or not."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass
@@ -46,6 +47,27 @@ async def flowing(ctx: CaseContext) -> None:
         ctx.check(time.monotonic() < deadline, f"no power flowed at the outlet within {FLOW_WAIT_S:g} s of the "
                                                f"session start (the EV asks to charge)")
         await asyncio.sleep(0.05)
+
+
+async def free_power(ctx: CaseContext, series: Series) -> float:
+    """What the DUT delivers with no profile of the case's in force (its own rating, the EV's
+    request, any limit the CSMS cannot clear), as measured: the mean over :data:`STEADY_S` after
+    the declared settling time. The reference a case expects once its own limit is gone."""
+    settle = declared_settling_s(ctx)
+    ctx.extend_deadline(settle)
+    samples = await power.trace(ctx, settle + STEADY_S, series)
+    mean = power.mean_after(samples, settle)
+    ctx.check(mean is not None and mean > FLOWING_W, f"the session's power did not hold at the outlet ({mean} W)")
+    assert mean is not None
+    ctx.note(f"free power: {mean:.0f} W")
+    return mean
+
+
+def bench_now_iso(margin_s: float = 60.0) -> str:
+    """A timestamp for "from now on" in a message to the DUT: the bench's clock less ``margin_s``, so
+    that a DUT whose clock lags the bench's a little still takes it as already in force."""
+    at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=margin_s)
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def end_session(ctx: CaseContext, tid: str) -> None:
@@ -157,14 +179,6 @@ def ev_max_discharge_w(ctx: CaseContext) -> float:
     value = sent_by_ev(ctx)["max_discharge_power"]
     if value is None or value <= 0.0:  # the bench EV always sends it in a BPT session
         raise BenchError("the bench EV's trace has no EVMaximumDischargePower in its bidirectional session")
-    return value
-
-
-def ev_max_charge_w(ctx: CaseContext) -> float:
-    """What the bench EV declared it takes (EVMaximumChargePower, as it put it on the wire), W."""
-    value = sent_by_ev(ctx)["max_charge_power"]
-    if value is None or value <= 0.0:
-        raise BenchError("the bench EV's trace has no EVMaximumChargePower")
     return value
 
 

@@ -23,8 +23,8 @@ import numpy as np
 from hilbench.report.record import Case, Series
 
 MAX_POINTS = 2000
-UNIT_ORDER = ("W", "var", "A", "V")
-QUANTITY = {"W": "power", "kW": "power", "var": "reactive power", "A": "current", "V": "voltage", "Hz": "frequency", "Wh": "energy"}
+UNIT_ORDER = ("W", "VA", "var", "A", "V")
+QUANTITY = {"W": "power", "kW": "power", "VA": "apparent power", "var": "reactive power", "A": "current", "V": "voltage", "Hz": "frequency", "Wh": "energy"}
 #: Line colours by series kind (cycled within a kind); the report's screenshot test looks for them.
 COLOURS = {
     "measured": ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b"),

@@ -261,6 +261,8 @@ class CaseContext:
     def extend_deadline(self, seconds: float) -> None:
         """Gives the case ``seconds`` more than its ``timeout_s``: for waits the DUT declares (its
         settling time), which a fixed limit would cut short on a slow but conforming DUT."""
+        if self.deadline is not None and self.deadline.expired():
+            return  # too late: the case has timed out (a clean-up path may still call this)
         self.extended_s += seconds
         when = self.deadline.when() if self.deadline is not None else None
         if self.deadline is not None and when is not None:

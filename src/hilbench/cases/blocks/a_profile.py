@@ -25,6 +25,9 @@ from hilbench.runner.context import BenchError, CaseContext
 FALLBACK_WATCH_MAX_S = 180.0
 #: The DUT's reboot and connection at the new profile, s.
 UPGRADE_S = 90.0
+#: Longest the bench waits for the DUT to come back after the fall-back watch, s (a DUT reporting
+#: a longer back-off is not waited for beyond this: the case then says it did not come back).
+BACK_MAX_S = 600.0
 #: OCPPCommCtrlr's connection retry variables and the values assumed when the DUT reports none.
 RETRY_DEFAULTS = {"NetworkProfileConnectionAttempts": 3, "RetryBackOffWaitMinimum": 10, "RetryBackOffRandomRange": 10,
                   "RetryBackOffRepeatTimes": 3}
@@ -94,7 +97,8 @@ async def upgrade_profile(ctx: CaseContext) -> None:
     slot, priority = await _free_slot(ctx)
     attempts, window, longest_backoff = await _retry_window(ctx)
     watch = min(window, FALLBACK_WATCH_MAX_S)
-    back = max(UPGRADE_S, longest_backoff + 30.0)  # after the watch, the DUT may sit out its longest back-off
+    # after the watch, the DUT may sit out its longest back-off (its own figure, capped)
+    back = min(max(UPGRADE_S, longest_backoff + 30.0), BACK_MAX_S)
     ctx.extend_deadline(watch + back)  # timeout_s covers the protocol and the reboot; these the DUT declares
     ctx.note(f"security profile {old.security_profile} -> {new.security_profile} on slot {slot} "
              f"({campaign.csms_url(new)}); priority was {','.join(priority)}")

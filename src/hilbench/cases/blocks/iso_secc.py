@@ -150,7 +150,9 @@ async def out_of_sequence(ctx: CaseContext) -> None:
 async def unknown_session(ctx: CaseContext) -> None:
     """In the charge loop, with power flowing, the bench EV's ChargeLoopReq carries a SessionID
     with every byte flipped. ⚠ The limit on the time to power off is the bench's (the -20 text
-    at hand gives none for this path): a conforming charger is far below it."""
+    at hand gives none for this path): a conforming charger is far below it. ⚠ An AC charger that
+    falls back to basic charging on the pilot after the failed session fails here; whether -3 or
+    IEC 61851-1 allow that fallback was not confirmed."""
     def other_session(message: dict[str, Any]) -> dict[str, Any]:
         name = next(iter(message))
         header = message[name]["Header"]  # the codec's SessionID: upper-case hex text

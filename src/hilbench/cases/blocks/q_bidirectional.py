@@ -14,7 +14,7 @@ so the CentralSetpoint cases cite Q03, whose table carries the CentralSetpoint r
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
 import json
 import time
 
@@ -25,8 +25,8 @@ from hilbench.cases.blocks.rpc_framing import answer_to
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.profiles import central_setpoint, tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, error_pct, ev_max_discharge_w, rounded,
-    v2x_session,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, bench_now_iso, declared_settling_s, end_session, error_pct,
+    ev_max_discharge_w, rounded, v2x_session,
 )
 from hilbench.runner.context import BenchError, CaseContext
 
@@ -158,8 +158,9 @@ async def central_frequency(ctx: CaseContext) -> None:
     statuses = []
     for signal in AFRR_STEPS:
         t0 = time.monotonic_ns()
-        stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        answer = await ctx.csms.call("AFRRSignal", {"timestamp": stamp, "signal": signal})
+        # active from "now" by a clock that may lag the bench's: the bench's now, back-dated (each
+        # signal still later than the one before it)
+        answer = await ctx.csms.call("AFRRSignal", {"timestamp": bench_now_iso(5.0), "signal": signal})
         statuses.append(answer["status"])
         expected = SIGNAL_BASELINE_W + float(np.interp(signal, [p["signal"] for p in SIGNAL_WATT_CURVE],
                                                        [p["power"] for p in SIGNAL_WATT_CURVE]))
@@ -185,6 +186,19 @@ PAYLOAD_ERRORS = {"FormatViolation", "OccurrenceConstraintViolation", "PropertyC
 FREQ_STEPS = (50.0, 49.7, 50.25)
 #: The grid simulator's frequency must hold within this over a step's window, Hz.
 FREQ_STEADY_HZ = 0.02
+
+
+async def _frequency_reached(ctx: CaseContext, f: float, within_s: float = 5.0) -> float:
+    """The grid simulator's measured frequency once it is within :data:`FREQ_STEADY_HZ` of ``f``
+    (a real one slews and averages); a simulator that never gets there is the bench's error."""
+    deadline = time.monotonic() + within_s
+    while True:
+        measured = float((await ctx.io(ctx.grid_simulator.measure)).frequency_hz)
+        if abs(measured - f) <= FREQ_STEADY_HZ:
+            return measured
+        if time.monotonic() > deadline:
+            raise BenchError(f"the grid simulator was set to {f:g} Hz and reads {measured:.3f} Hz after {within_s:g} s")
+        await asyncio.sleep(0.05)
 
 
 def freq_watt(curve: list[dict[str, float]], baseline_w: float, frequency_hz: float) -> float:
@@ -215,7 +229,7 @@ async def local_frequency(ctx: CaseContext) -> None:
     ctx.check(res["status"] == "Accepted", f"SetChargingProfile LocalFrequency answered {res['status']}: {res.get('statusInfo')}")
     for f in FREQ_STEPS:
         await ctx.io(ctx.grid_simulator.set_frequency, f)
-        measured = (await ctx.io(ctx.grid_simulator.measure)).frequency_hz
+        measured = await _frequency_reached(ctx, f)
         frequency.add(measured)
         expected = freq_watt(FREQ_WATT_CURVE, BASELINE_W, measured)
         step = await steps.watch(expected)

@@ -31,8 +31,11 @@ from hilbench.runner.context import BenchError, CaseContext, Series
 
 PF_TOLERANCE = 0.02
 VAR_TOLERANCE_PCT_RATED = 3.0
-#: The DUT's reactive power must settle within this after a change; the VoltVar curve declares it.
-RESPONSE_S = 0.5
+#: The VoltVar curve's open-loop responseTime (90 % of a change), s: the short end of the range
+#: volt-var settings take (⚠ IEEE 1547's 1-90 s, from memory). The power is judged from 1.5 times
+#: that on (the grid simulator's slew and the messages' time included).
+RESPONSE_S = 1.0
+JUDGE_AFTER = 1.5
 #: Below this the active power is too small for a power factor to mean anything, W.
 MIN_ACTIVE_W = 1_000.0
 
@@ -61,13 +64,13 @@ def fixed_pf(cid: str, kind: str, displacement: float, *, absorbing: bool) -> di
 
 
 async def held_pf(ctx: CaseContext, steps: Stepper, tid: str, setpoint_w: float,
-                  q_series: Series) -> tuple[float | None, str]:
+                  q_series: Series) -> tuple[float, str]:
     """(power factor, direction of the reactive power) on the grid side at ``setpoint_w``."""
     await steps.step(central_setpoint(tid, [(0, setpoint_w)], discharge_limit_w=-20_000.0), setpoint_w)
     p, q, _, n = await grid_mean(ctx, STEADY_S, q_series)
     ctx.note(f"grid side at {setpoint_w:+.0f} W: {p:.0f} W, {q:.0f} var over {n} readings")
-    if abs(p) < MIN_ACTIVE_W:
-        return None, "no active power"
+    if abs(p) < MIN_ACTIVE_W:  # the DUT's finding: it does not carry the power the setpoint asks for
+        ctx.fail(f"at a {setpoint_w:+.0f} W setpoint the grid side carries {p:.0f} W: no power factor to judge")
     direction = "absorbing" if q > 0 else "injecting" if q < 0 else "none"
     return round(abs(p) / (p * p + q * q) ** 0.5, 4), direction
 
@@ -134,9 +137,10 @@ def _name(pct: float) -> str:
       kills=["volt-var-sign-inverted"], timeout_s=90)
 async def volt_var(ctx: CaseContext) -> None:
     """A -6 kW discharge under a VoltVar curve (44 % injected at 92 %, none from 98 to 102 %, 44 %
-    absorbed at 108 %, responseTime 0.5 s); the grid simulator steps to 95, 100 and 105 % of
-    nominal. After the response time the reactive power is averaged over the steady window and
-    compared with the curve at the mean voltage the analyzer measured over that window."""
+    absorbed at 108 %, responseTime 1 s); the grid simulator steps to 95, 100 and 105 % of
+    nominal. From 1.5 times the response time on the reactive power is averaged over the steady
+    window and compared with the curve at the mean voltage the analyzer measured over that window.
+    A DUT that refuses the curve (Rejected) fails: the lab's PICS says whether it must take it."""
     dut = ctx.campaign.config.dut
     rated = dut.rated_reactive_power_var if dut is not None else None
     if rated is None:
@@ -154,8 +158,8 @@ async def volt_var(ctx: CaseContext) -> None:
         await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
         for pct in VOLT_STEPS:
             await ctx.io(ctx.grid_simulator.set_voltage, nominal * pct / 100.0)
-            ctx.extend_deadline(RESPONSE_S)
-            await grid_mean(ctx, RESPONSE_S, q_series, volts)  # the response, traced but not judged
+            ctx.extend_deadline(JUDGE_AFTER * RESPONSE_S)
+            await grid_mean(ctx, JUDGE_AFTER * RESPONSE_S, q_series, volts)  # the response, traced but not judged
             _, q, v, n = await grid_mean(ctx, STEADY_S, q_series, volts)
             measured_pct = 100.0 * v / nominal
             if abs(measured_pct - pct) > 1.0:

@@ -52,8 +52,9 @@ class EvFacing:
         if service == "PnC":
             if self.fw.contract_status is None:
                 return "Ongoing", "OK"
-            return "Finished", "OK" if self.fw.contract_status == "Accepted" else PNC_REFUSALS.get(
-                self.fw.contract_status, "WARNING_GeneralPnCAuthorizationError")
+            code = "OK" if self.fw.contract_status == "Accepted" else \
+                PNC_REFUSALS.get(self.fw.contract_status, "WARNING_GeneralPnCAuthorizationError")
+            return "Finished", code
         return ("Finished", "OK") if self.fw.authorized else ("Ongoing", "OK")
 
     def authorize_contract(self, evseid: str) -> None:

@@ -439,6 +439,8 @@ class Firmware:
         ev = plant.ev
         grid_ok = plant.grid.output_on and min(plant.grid.present_voltage_v()) > 100.0
         ev_connected = ev.cp_state in ("B", "C", "D")
+        if ev.cp_state == "A" and self.hlc_active and (self.hlc is None or not self.hlc_energy):
+            self.hlc_active = False  # unplugged: the next EV starts afresh (basic charging, or a new session)
         ev_ready = ev.cp_state in ("C", "D")
         supply_ok = grid_ok and (plant.dc.output_on and plant.dc_terminal_voltage_v() >= (c.min_voltage_v or 0.0)
                                  if c.dc else True)
@@ -495,6 +497,8 @@ class Firmware:
 
     def _transaction_ended(self, tx: Any) -> None:
         self.profiles.end_transaction(tx.transaction_id)
+        self.profiles.priority_charging = False  # UsePriorityCharging is for one transaction
+        self.afrr_signals = []
         self.authorized, self.id_token, self.remote_start_id = False, None, None
         if self.unavailable_after_tx:
             self.available, self.unavailable_after_tx = False, False

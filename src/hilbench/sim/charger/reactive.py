@@ -12,10 +12,12 @@ Of these, one acts at a time, in that order (a fixed var setting first, then the
 power factor for the direction the active power flows).
 
 Signs: the controls speak of reactive power as the DER produces it — positive = injected
-(over-excited, capacitive, raising the grid voltage). ⚠ The schema states the sign only for a
-power-factor y (positive = absorbing, DERCurvePointsType); for a var y and FixedVar's setpoint the
-bench and this charger read positive as injected, the direction IEEE 1547 volt-var curves take
-(inject at low voltage). The plant keeps the analyzer's load convention (positive = absorbed), so
+(over-excited, capacitive, raising the grid voltage). ⚠ The schema states the sign for a
+power-factor y (positive = absorbing, DERCurvePointsType) and ties FixedVar's to the active power
+("negative refers to charging, positive to discharging"), which does not say which way the vars
+go; for a var y and FixedVar's setpoint the bench and this charger read positive as injected, the
+direction IEEE 1547 volt-var curves take (inject at low voltage). Only PctMaxVar is carried out
+(the other units are refused when the control is set). The plant keeps the analyzer's load convention (positive = absorbed), so
 it gets the negative.
 
 The reactive power follows its target with a first-order lag that reaches 90 % in the curve's
