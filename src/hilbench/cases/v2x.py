@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from hilbench.cases import power
 from hilbench.cases.blocks.e_transactions import remote_start
 from hilbench.cases.model import CaseSkipped
@@ -138,6 +140,13 @@ class Stepper:
             self.wanted.add(self._last, t_ns - 1)
         self.wanted.add(target_w, t_ns)
         self._last = target_w
+
+
+def curve_value(points: list[dict[str, float]], x: float, x_key: str, y_key: str) -> float:
+    """A curve the bench sent, read at ``x`` by the bench itself: linear between its points, flat
+    beyond its ends (numpy's interp), whatever order the points were sent in."""
+    ordered = sorted(points, key=lambda p: p[x_key])
+    return float(np.interp(x, [p[x_key] for p in ordered], [p[y_key] for p in ordered]))
 
 
 def error_pct(mean: float | None, target_w: float) -> float | None:

@@ -81,22 +81,21 @@ def hash_data_matches(ctx: CaseContext, c: pnc.Contract, sent: list[dict[str, An
     of the list is not judged)."""
     if not sent:
         return False
+    chain = {a: expected_authorize(ctx, c, a)[1] for a in DIGESTS}  # leaf first, per algorithm
     for entry in sent:
         algorithm = str(entry.get("hashAlgorithm", ""))
         if algorithm not in DIGESTS:
             ctx.note(f"hash data with hashAlgorithm {algorithm!r}")
             return False
-        if _comparable(entry) not in expected_authorize(ctx, c, algorithm)[1]:
+        if _comparable(entry) not in chain[algorithm]:
             ctx.note(f"hash data {entry} is no certificate of the contract chain")
             return False
-    leaf_ids = {expected_authorize(ctx, c, a)[1][0] for a in DIGESTS}
-    return any(_comparable(e) in leaf_ids for e in sent)
+    return any(_comparable(e) == chain[str(e["hashAlgorithm"])][0] for e in sent)
 
 
-async def pnc_session(ctx: CaseContext, refusal: dict[str, Any] | None) -> dict[str, Any] | None:
-    """EV plugged in, the bench EV in a session with its contract; the CSMS answers the DUT's
+async def pnc_session(ctx: CaseContext, c: pnc.Contract, refusal: dict[str, Any] | None) -> dict[str, Any] | None:
+    """EV plugged in, the bench EV in a session with contract ``c``; the CSMS answers the DUT's
     Authorize with ``refusal`` (None: Accepted). Returns the Authorize the DUT sent (None: none)."""
-    c = contract(ctx)
     if refusal is not None:
         ctx.csms.answer("Authorize", lambda _a, _p: refusal)
     await ctx.io(ctx.ev.plug_in)
@@ -133,7 +132,7 @@ async def plug_and_charge(ctx: CaseContext) -> None:
     c = contract(ctx)
     emaid, hashes_expected = expected_authorize(ctx, c)
     ctx.measure.limits("emaid", equals=emaid)
-    authorize = await pnc_session(ctx, None)
+    authorize = await pnc_session(ctx, c, None)
     ctx.check(authorize is not None, "no Authorize with an eMAID idToken within 20 s of the EV's PnC request")
     assert authorize is not None
     ctx.measure["emaid"] = authorize["idToken"]["idToken"]
@@ -153,7 +152,7 @@ async def refused(ctx: CaseContext, answer: dict[str, Any], codes: tuple[str, ..
     """The CSMS refuses the contract with ``answer``: the EV must get one of ``codes`` and the
     outlet must stay idle."""
     ctx.measure.limits("ev_response_code", one_of=codes)
-    authorize = await pnc_session(ctx, answer)
+    authorize = await pnc_session(ctx, contract(ctx), answer)
     ctx.check(authorize is not None, "no Authorize with an eMAID idToken within 20 s of the EV's PnC request")
     await _wait_for_response(ctx)
     ctx.measure["ev_response_code"] = ev_response_code(ctx)

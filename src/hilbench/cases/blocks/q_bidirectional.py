@@ -18,15 +18,13 @@ import asyncio
 import json
 import time
 
-import numpy as np
-
 from hilbench.cases import power
 from hilbench.cases.blocks.rpc_framing import answer_to
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.profiles import central_setpoint, tx_profile
 from hilbench.cases.v2x import (
-    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, bench_now_iso, declared_settling_s, end_session, error_pct,
-    ev_max_discharge_w, rounded, v2x_session,
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, bench_now_iso, curve_value, declared_settling_s, end_session,
+    error_pct, ev_max_discharge_w, rounded, v2x_session,
 )
 from hilbench.runner.context import BenchError, CaseContext
 
@@ -162,8 +160,7 @@ async def central_frequency(ctx: CaseContext) -> None:
         # signal still later than the one before it)
         answer = await ctx.csms.call("AFRRSignal", {"timestamp": bench_now_iso(5.0), "signal": signal})
         statuses.append(answer["status"])
-        expected = SIGNAL_BASELINE_W + float(np.interp(signal, [p["signal"] for p in SIGNAL_WATT_CURVE],
-                                                       [p["power"] for p in SIGNAL_WATT_CURVE]))
+        expected = SIGNAL_BASELINE_W + curve_value(SIGNAL_WATT_CURVE, signal, "signal", "power")
         band = power.tolerance_w(expected, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
         ctx.measure.limits(_signal_name(signal), low=-band, high=band)
         step = await steps.watch(expected, t0_ns=t0)
@@ -204,8 +201,7 @@ async def _frequency_reached(ctx: CaseContext, f: float, within_s: float = 5.0) 
 def freq_watt(curve: list[dict[str, float]], baseline_w: float, frequency_hz: float) -> float:
     """What a period asks for at ``frequency_hz``: the baseline plus the curve, linear between its
     points and flat beyond its ends (the bench's own reading of ChargingSchedulePeriodType)."""
-    points = sorted(curve, key=lambda p: p["frequency"])
-    return baseline_w + float(np.interp(frequency_hz, [p["frequency"] for p in points], [p["power"] for p in points]))
+    return baseline_w + curve_value(curve, frequency_hz, "frequency", "power")
 
 
 @case("HB_Q_08_CS", "LocalFrequency: the DUT follows the frequency-watt curve as the grid frequency steps",

@@ -26,7 +26,7 @@ from hilbench.cases import power
 from hilbench.cases.blocks.r_der_control import clear_controls, nominal_v, schedule, set_control
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.profiles import central_setpoint
-from hilbench.cases.v2x import ROLES, STEADY_S, Stepper, end_session, v2x_session
+from hilbench.cases.v2x import ROLES, STEADY_S, Stepper, curve_value, end_session, v2x_session
 from hilbench.runner.context import BenchError, CaseContext, Series
 
 PF_TOLERANCE = 0.02
@@ -115,13 +115,7 @@ VOLT_STEPS = (95.0, 100.0, 105.0)
 def volt_var_injected(voltage_pct: float) -> float:
     """The curve's reactive power at ``voltage_pct``, % of rated (+ = injected): linear between the
     points, flat beyond the ends (the bench's own reading of the curve)."""
-    points = sorted((p["x"], p["y"]) for p in VOLT_VAR)
-    if voltage_pct <= points[0][0]:
-        return points[0][1]
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
-        if voltage_pct <= x1:
-            return y0 + (y1 - y0) * (voltage_pct - x0) / (x1 - x0)
-    return points[-1][1]
+    return curve_value(VOLT_VAR, voltage_pct, "x", "y")
 
 
 def _name(pct: float) -> str:
