@@ -26,7 +26,7 @@ def test_every_case_declares_what_it_covers() -> None:
         assert set(c.roles) <= set(ROLES) and "csms" in c.roles, c.id
         assert c.kills and set(c.kills) <= set(BY_NAME), (c.id, c.kills)
         assert c.measurements, f"{c.id} declares no measurement: the framework could not judge it"
-    assert {c.block for c in CASES.values()} >= {"A", "B", "C", "E", "ISO", "J", "K", "Q", "R", "RPC"}
+    assert {c.block for c in CASES.values()} >= {"A", "B", "C", "E", "I", "ISO", "J", "K", "Q", "R", "RPC"}
     assert set(VERDICTS) == {"pass", "fail", "inconclusive", "error", "skipped"}
 
 
@@ -38,14 +38,14 @@ def _run(tmp_path: Path, ids: list[str], faults: tuple[str, ...] = (), rig: str 
 
 
 def test_the_library_passes_against_the_clean_charger(tmp_path: Path) -> None:
-    """``hilbench run --rig rigs/sim.toml --block A,B,C,E,ISO,J,K,Q,R,RPC``: every case passes, exit 0, the record,
+    """``hilbench run --rig rigs/sim.toml --block A,B,C,E,I,ISO,J,K,Q,R,RPC``: every case passes, exit 0, the record,
     JUnit XML and the HTML report written."""
     import json
     import subprocess
 
     from tests.procs import HILBENCH
 
-    p = subprocess.run([*HILBENCH, "run", "--rig", "sim", "--block", "A,B,C,E,ISO,J,K,Q,R,RPC", "--out", str(tmp_path)],
+    p = subprocess.run([*HILBENCH, "run", "--rig", "sim", "--block", "A,B,C,E,I,ISO,J,K,Q,R,RPC", "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=600)
     record = json.loads((tmp_path / "record.json").read_text())
     # the sim rig's CSMS runs security profile 0: no TLS, no password, nothing to upgrade from
@@ -60,8 +60,8 @@ def test_the_library_passes_against_the_clean_charger(tmp_path: Path) -> None:
 def test_power_cases_pass_on_the_ac_variant(tmp_path: Path) -> None:
     """rigs/sim-ac.toml: the AC wall box, the bench EV in AC_BPT, the power judged on the analyzer's
     AC elements — a representative subset (the whole Q, K, R, ISO and C blocks pass there too,
-    ``hilbench run --rig sim-ac --block C,ISO,K,Q,R``)."""
-    ids = ["HB_Q_03_CS", "HB_K_01_LIM_CS", "HB_R_04_FPF_CS", "HB_ISO_03_CS", "HB_C_07_CS"]
+    ``hilbench run --rig sim-ac --block C,I,ISO,K,Q,R``)."""
+    ids = ["HB_Q_03_CS", "HB_K_01_LIM_CS", "HB_R_04_FPF_CS", "HB_ISO_03_CS", "HB_C_07_CS", "HB_I_12_CS"]
     results = _run(tmp_path, ids, rig="sim-ac")
     bad = {i: (r["verdict"], r["reason"]) for i, r in results.items() if r["verdict"] != "pass"}
     assert not bad, bad

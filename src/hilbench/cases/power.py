@@ -31,13 +31,28 @@ async def outlet_power(ctx: CaseContext) -> tuple[float, int]:
     return outlet_of(ctx, await ctx.io(ctx.power_analyzer.read))
 
 
-def outlet_of(ctx: CaseContext, reading: dict[str, Any]) -> tuple[float, int]:
-    """(W, ns) at the DUT's outlet in one analyzer reading: element 1 (the DC side) in a DC
-    session, the sum of the AC phases otherwise."""
+def session_dc(ctx: CaseContext) -> bool:
+    """Whether the bench EV's running session is a DC one (its outlet is the analyzer's DC element)."""
     evcc = ctx.ev.evcc
-    dc = bool(evcc is not None and evcc.service is not None and evcc.service.dc)
-    sides = [reading["1"]] if dc else [r for name, r in reading.items() if name != "1"]
-    return sum(r.power_w for r in sides), next(iter(reading.values())).mono_ns
+    return bool(evcc is not None and evcc.service is not None and evcc.service.dc)
+
+
+def _outlet(reading: dict[str, Any], dc: bool) -> list[Any]:
+    """The elements at the DUT's outlet: element 1 (the DC side) in a DC session, the AC phases
+    otherwise."""
+    return [reading["1"]] if dc else [r for name, r in reading.items() if name != "1"]
+
+
+def outlet_of(ctx: CaseContext, reading: dict[str, Any]) -> tuple[float, int]:
+    """(W, ns) at the DUT's outlet in one analyzer reading."""
+    return sum(r.power_w for r in _outlet(reading, session_dc(ctx))), next(iter(reading.values())).mono_ns
+
+
+def outlet_energy(reading: dict[str, Any], dc: bool) -> tuple[float, float]:
+    """(import Wh, export Wh) the analyzer's integrator counted at the DUT's outlet (``dc``: of a
+    DC session, from ``session_dc`` while the session ran)."""
+    sides = _outlet(reading, dc)
+    return sum(r.import_wh for r in sides), sum(r.export_wh for r in sides)
 
 
 def grid_side(reading: dict[str, Any]) -> tuple[float, float, float]:

@@ -103,6 +103,9 @@ async def known_state(campaign: Campaign) -> None:
     if campaign.der_controls_set:  # a case's scheduled DER controls; the DUT's default ones are its own settings
         clear.append(("ClearDERControl", {"isDefault": False}))
         campaign.der_controls_set = False
+    if campaign.tariffs_set:  # a case's default tariffs
+        clear.append(("ClearTariffs", {}))
+        campaign.tariffs_set = False
     for action, payload in clear:
         try:
             await asyncio.wait_for(link.call(action, payload), CALL_S)

@@ -63,6 +63,7 @@ class Campaign:
         self.v2g_pki: V2gPki | None = None
         #: A case sent SetDERControl since the last baseline: the next one clears the scheduled controls.
         self.der_controls_set = False
+        self.tariffs_set = False
         self.connect_timeout_s = connect_timeout_s
         self.progress = progress or (lambda _event, _data: None)
         self.station_id = self.config.dut.station_id
@@ -105,7 +106,8 @@ class Campaign:
     def dut_info(self) -> dict[str, Any]:
         dut = self.config.dut
         assert dut is not None
-        return {"kind": dut.kind, "station_id": dut.station_id, "virtual": self.charger is not None}
+        return {"kind": dut.kind, "station_id": dut.station_id, "virtual": self.charger is not None,
+                "unsupported_tariff_conditions": list(dut.unsupported_tariff_conditions)}
 
     async def secc_address(self) -> tuple[str, int]:
         dut = self.config.dut

@@ -23,7 +23,7 @@ VERDICT_STYLE = {"pass": "green", "fail": "red", "error": "magenta", "inconclusi
 def run_command(
     rig: Annotated[Path, typer.Option(help="rig file (rigs/sim.toml) or a shipped rig's name (sim)")],
     out: Annotated[Path, typer.Option(help="folder for record.json, junit.xml, report.html and trace/")],
-    block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated (A,B,C,E,ISO,J,K,Q,R,RPC)")] = None,
+    block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated (A,B,C,E,I,ISO,J,K,Q,R,RPC)")] = None,
     k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this (or matches a * pattern)")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
     fault: Annotated[Optional[list[str]], typer.Option(help="a named fault of the virtual charger (repeat)")] = None,

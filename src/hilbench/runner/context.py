@@ -85,6 +85,8 @@ class CsmsView:
     async def call(self, action: str, payload: dict[str, Any], **kw: Any) -> dict[str, Any]:
         if action == "SetDERControl":  # the baseline clears what a case left (a DUT without DER is not asked)
             self.campaign.der_controls_set = True
+        if action == "SetDefaultTariff":
+            self.campaign.tariffs_set = True
         return await self.link.call(action, payload, **kw)
 
     def received(self, action: str | None = None) -> list[dict[str, Any]]:

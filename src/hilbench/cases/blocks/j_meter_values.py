@@ -10,6 +10,7 @@ from typing import Any
 
 from hilbench.cases.blocks.e_transactions import charging_power, events_of, remote_start
 from hilbench.cases.model import Measurement, case
+from hilbench.cases.power import outlet_energy, session_dc
 from hilbench.cases.profiles import central_setpoint
 from hilbench.ocmf import check_transaction, verify_signed_meter_value
 from hilbench.runner.context import CaseContext
@@ -127,15 +128,13 @@ async def energy_accuracy(ctx: CaseContext) -> None:
     await ctx.csms.expect("NotifyEVChargingNeeds", 15)
     await ctx.csms.call("SetChargingProfile", central_setpoint(tid, [(0, 7_000.0), (3, -5_000.0)]))
     await asyncio.sleep(6.0)
-    evcc = ctx.ev.evcc
-    dc_side = bool(evcc is not None and evcc.service is not None and evcc.service.dc)
+    dc_side = session_dc(ctx)
     await ctx.ev.stop()
     await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
     ended = await ctx.csms.expect_event("Ended", timeout=15)
     await ctx.io(ctx.power_analyzer.integration_stop)
     reading = await ctx.io(ctx.power_analyzer.read)  # the element where the DUT meters: its outlet
-    sides = [reading["1"]] if dc_side else [r for name, r in reading.items() if name != "1"]
-    ref_import, ref_export = sum(r.import_wh for r in sides), sum(r.export_wh for r in sides)
+    ref_import, ref_export = outlet_energy(reading, dc_side)
     started = events_of(ctx, tid)[0]
     imported = (_register(ended, "Energy.Active.Import.Register") or 0.0) - (_register(started, "Energy.Active.Import.Register") or 0.0)
     exported = (_register(ended, "Energy.Active.Export.Register") or 0.0) - (_register(started, "Energy.Active.Export.Register") or 0.0)

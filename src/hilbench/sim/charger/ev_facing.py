@@ -44,6 +44,11 @@ class EvFacing:
             return "Accepted"
         res = await self.fw.call("Authorize", {"idToken": token})
         status = res["idTokenInfo"]["status"]
+        if status == "Accepted" and "tariff" in res:  # a driver tariff (I08): it cannot bill by one it cannot take
+            refusal = self.fw.billing.store.add_driver(token["idToken"], res["tariff"])
+            if refusal is not None:
+                self.fw.note(f"driver tariff refused, not authorized: {refusal.info}")
+                return "TariffNotAccepted"
         if status == "Accepted":
             self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
         return str(status)

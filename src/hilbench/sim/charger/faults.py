@@ -97,6 +97,17 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("energy-unit-wrong", "meter", "reports the energy registers in Wh but labels them kWh"),
     Fault("ocmf-bad-signature-end", "meter", "the transaction end's signed meter value has a broken signature"),
     Fault("ocmf-reading-not-monotonic", "meter", "the signed end reading is lower than the begin reading"),
+    # tariffs and cost
+    Fault("export-billed-as-import", "cost", "bills exported energy as imported, at the import price"),
+    Fault("cost-without-tax", "cost", "reports costs including tax equal to the costs excluding tax"),
+    Fault("tariff-condition-ignored", "cost", "bills every kWh, minute and fee at a dimension's first price element, whatever its conditions"),
+    Fault("change-tariff-ignored", "cost", "answers ChangeTransactionTariff Accepted (and reports TariffChanged) but bills on at the old tariff"),
+    Fault("no-running-cost-updates", "cost", "sends no TransactionEvent RunningCost whatever TariffCostCtrlr.Interval[Cost] says"),
+    Fault("ignores-max-cost", "cost", "does not stop a transaction at its maxCost limit"),
+    Fault("accepts-malformed-tariff", "cost",
+          "takes any tariff: another currency, too many price elements, negative fees, conditions it cannot evaluate"),
+    Fault("get-tariffs-forgets-default", "cost", "leaves the default tariffs out of GetTariffs"),
+    Fault("clear-tariffs-ignored", "cost", "answers ClearTariffs Accepted and keeps the tariffs"),
     # ISO 15118-20 side
     Fault("secc-slow-chargeloop-response", "iso15118", "answers ChargeLoopReq after 300 ms (the EV waits 250 ms)"),
     Fault("pnc-hash-data-wrong", "protocol",

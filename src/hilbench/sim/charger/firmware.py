@@ -25,6 +25,7 @@ from hilbench.ocpp.session import Delay
 from hilbench.ocpp.station import Station
 from hilbench.pki import load as load_pki
 from hilbench.sim.charger import tls_client
+from hilbench.sim.charger.billing import Billing
 from hilbench.sim.charger.certificates import CertificateStore
 from hilbench.sim.charger.contract import contract_hash_data
 from hilbench.sim.charger.der import DerControls
@@ -87,6 +88,8 @@ class Firmware:
                                state_file=state / "transaction.json" if state else None, charge_point=self.evseid)
         self.tx.on_end = self._transaction_ended
         self.tx.on_stopping = self._open_power_path
+        self.billing = Billing(self)
+        self.tx.billing = self.billing
         self.handlers = Handlers(self)
         self.ev_facing = EvFacing(self)
         self.station: Station | None = None
@@ -463,12 +466,17 @@ class Firmware:
         signal = next((v for at, v in reversed(self.afrr_signals) if at <= now), None)
         target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap, afrr_signal=signal) \
             if path_closed else 0.0
+        cost_limited = self.tx.tx is not None and self.tx.tx.cost_limited
+        if cost_limited:
+            target = 0.0
         # a must-trip curve ceases the output at once, as an open power path does
         output = self.power_stage.step(time.monotonic(), target, path_closed=path_closed and not self.der.ceased())
         self.reactive.step(time.monotonic(), now, energized=grid_ok and self.available and not self.der.ceased())
         self.meter.offered_w = max(0.0, target)
         if not ev_connected:
             state = "Idle"
+        elif cost_limited:
+            state = "SuspendedEVSE"
         elif abs(output) > FLOWING_W:
             state = "Charging"
         elif path_closed and abs(target) <= FLOWING_W:
@@ -484,6 +492,7 @@ class Firmware:
         if self.tx.tx is not None and had_tx is None:
             self.profiles.tx_started[self.tx.tx.transaction_id] = dt.datetime.now(dt.timezone.utc)
             self.handlers.transaction_started(self.tx.tx.transaction_id)
+        self.billing.tick()
         if self.tx.tx is not None and period.operation_mode != self.tx.tx.operation_mode:
             self.tx.tx.operation_mode = period.operation_mode
             if not self.faults.on("no-operation-mode-changed-event"):

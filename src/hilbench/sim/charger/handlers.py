@@ -41,6 +41,7 @@ class Handlers:
                        "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector",
                        "CertificateSigned", "SetNetworkProfile", "SetDERControl", "GetDERControl", "ClearDERControl", "AFRRSignal"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
+        table.update(self.fw.billing.table())
         return table
 
     # ---- device model --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from hilbench.sim.charger.signed_meter import OcmfSigner, reading
 STOPPED = {"EnergyLimitReached": "EnergyLimitReached", "TimeLimitReached": "TimeLimitReached",
            "SoCLimitReached": "SOCLimitReached", "RemoteStop": "Remote", "StopAuthorized": "Local",
            "EVCommunicationLost": "EVDisconnected", "Deauthorized": "DeAuthorized", "ResetCommand": "ImmediateReset",
-           "AbnormalCondition": "PowerLoss"}
+           "AbnormalCondition": "PowerLoss", "CostLimitReached": "LocalOutOfCredit"}
 
 
 @dataclass
@@ -62,6 +62,8 @@ class Transaction:
     saved_at: float = 0.0
     operation_mode: str = "ChargingOnly"
     reported_limits: dict[str, Any] = field(default_factory=dict)
+    #: The energy is suspended at the transaction's maxCost (E16.FR.05) until the CSMS raises it.
+    cost_limited: bool = False
 
 
 class Transactions:
@@ -81,6 +83,8 @@ class Transactions:
         #: with the transaction that just ended (the firmware clears its authorization).
         self.on_stopping: Callable[[], None] = lambda: None
         self.on_end: Callable[[Transaction], None] = lambda _tx: None
+        #: The transaction's cost (``billing.Billing``): None on a charger that does not bill.
+        self.billing: Any = None
 
     # ---- persistence ---------------------------------------------------------------------------
     def save(self) -> None:
@@ -162,8 +166,9 @@ class Transactions:
                          start_export_wh=self.meter.export_wh, last_periodic=time.monotonic())
         self.tx = tx
         extra = {"idToken": id_token} if id_token else {}
+        tariff_id = self.billing.begin(tx) if self.billing is not None else None
         self.event("Started", trigger, context="Transaction.Begin", measurands=self.dm.get_list("SampledDataCtrlr", "TxStartedMeasurands"),
-                   extra=extra, signed="B")
+                   extra=extra, signed="B", info={"tariffId": tariff_id} if tariff_id else None)
         return tx
 
     def stop(self, trigger: str, *, stopped_reason: str | None = None, offline: bool = False) -> None:
@@ -181,10 +186,15 @@ class Transactions:
         if "Energy.Active.Import.Register" not in measurands:
             measurands = ["Energy.Active.Import.Register", *measurands]
         extra = {"idToken": tx.id_token} if tx.id_token and trigger == "StopAuthorized" else {}
+        cost = self.billing.details() if self.billing is not None else None
+        if cost is not None:
+            extra["costDetails"] = cost
         self.event("Ended", trigger, context="Transaction.End", measurands=measurands, extra=extra,
                    info={"stoppedReason": reason}, signed="E")
         self.ended.append({"transactionId": tx.transaction_id, "trigger": trigger, "stoppedReason": reason})
         self.tx = None
+        if self.billing is not None:
+            self.billing.end(tx)
         self.save()
         self.on_end(tx)
 
@@ -254,6 +264,9 @@ class Transactions:
             return
         tx.limits = dict(limit)
         self.event("Updated", "LimitSet", info={"transactionLimit": dict(limit)})
+        if tx.cost_limited and self.billing is not None:  # a raised cost limit lets the energy flow again
+            total = self.billing.total()
+            tx.cost_limited = "maxCost" in limit and total is not None and total >= float(limit["maxCost"])
 
     def _limits(self, soc_percent: float | None) -> None:
         tx = self.tx
@@ -264,6 +277,11 @@ class Transactions:
             if self.meter.import_wh - tx.start_import_wh >= float(limits["maxEnergy"]):
                 self.stop("EnergyLimitReached")
                 return
+        if "maxCost" in limits and self.billing is not None and not tx.cost_limited and not self.faults.on("ignores-max-cost"):
+            total = self.billing.total()
+            if total is not None and total >= float(limits["maxCost"]):
+                tx.cost_limited, tx.charging_state = True, "SuspendedEVSE"
+                self.event("Updated", "CostLimitReached")
         if "maxTime" in limits and time.monotonic() - tx.started_monotonic >= float(limits["maxTime"]):
             self.stop("TimeLimitReached")
             return

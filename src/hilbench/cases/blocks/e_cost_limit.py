@@ -1,0 +1,79 @@
+"""E16 — a transaction with a fixed cost: the CSMS sets ``transactionLimit.maxCost``, the DUT
+suspends the energy when its running cost reaches it (an Updated event with triggerReason
+CostLimitReached, the EVSE SuspendedEVSE) and lets it flow again when the CSMS raises the limit.
+
+What the energy cost is judged by is the bench's price of the energy the power analyzer counted
+(``hilbench.cases.tariff_cost``), not the DUT's own running cost: a DUT that meters or prices low
+overruns the prepaid amount, and that is what the case catches."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from hilbench.cases.blocks.e_transactions import charging_power, remote_start
+from hilbench.cases.blocks.i_tariff_cost import ANALYZER, currency, integrating, set_default, simple_tariff
+from hilbench.cases.model import Measurement, case
+from hilbench.cases.power import outlet_energy, outlet_power, session_dc
+from hilbench.cases.tariff_cost import expected_cost
+from hilbench.ocpp.defaults import csms_handlers
+from hilbench.runner.context import CaseContext
+
+#: The prepaid amount, in the DUT's currency (the tariff's prices are x100: a few seconds' charging).
+MAX_COST = 0.30
+#: How long after reaching the limit the DUT may still deliver energy, s.
+REACTION_S = 1.0
+PRICE_KWH = 30.0
+
+
+@case("HB_E_16_COST_CS", "Transaction with a fixed cost: the energy stops at maxCost as the analyzer prices it, and resumes when it is raised",
+      use_cases=["E16", "I12"], requirements=["E16.FR.02", "E16.FR.05"], roles=ANALYZER, timeout_s=90,
+      measurements=[Measurement("limit_trigger", equals="CostLimitReached"),
+                    Measurement("state_at_limit", equals="SuspendedEVSE"),
+                    Measurement("cost_over_limit", unit="currency",
+                                description="the analyzer's energy priced by the tariff, less maxCost"),
+                    Measurement("power_after_limit", unit="W", low=-50.0, high=50.0),
+                    Measurement("power_after_raise", unit="W", low=500.0)],
+      kills=["ignores-max-cost"])
+async def cost_limit(ctx: CaseContext) -> None:
+    """maxCost comes in the response to every TransactionEvent; once the DUT reports
+    CostLimitReached and the power is gone, the bench prices what flowed, raises the limit by 1.00
+    and asks for a TransactionEvent (TriggerMessage) to carry it; the energy must flow again."""
+    tariff = simple_tariff("HB-E16-COST", await currency(ctx), PRICE_KWH)
+    ctx.check(await set_default(ctx, tariff) == "Accepted", "SetDefaultTariff was not Accepted")
+    limit = {"maxCost": MAX_COST}
+    default = csms_handlers()["TransactionEvent"]
+
+    def answer(action: str, req: dict[str, Any]) -> dict[str, Any]:
+        return default(action, req) | {"transactionLimit": dict(limit)}
+
+    ctx.csms.answer("TransactionEvent", answer)
+    await integrating(ctx)
+    await ctx.io(ctx.ev.plug_in)
+    tid = await remote_start(ctx, "HB-E16", 1601)
+    await ctx.ev.start("auto", "dynamic")
+    power_w = await charging_power(ctx)
+    dc = session_dc(ctx)
+    reached = await ctx.csms.expect_event("Updated", "CostLimitReached", timeout=30, required=False)
+    ctx.measure["limit_trigger"] = "CostLimitReached" if reached else "none within 30 s"
+    if reached is None:
+        return
+    ctx.measure["state_at_limit"] = reached["transactionInfo"].get("chargingState", "absent")
+    await asyncio.sleep(REACTION_S + 1.0)
+    ctx.measure["power_after_limit"] = round((await outlet_power(ctx))[0], 1)
+    imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    cost = expected_cost(tariff, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
+                         evse_kind="DC" if dc else "AC")
+    allowance = PRICE_KWH * 1.19 * power_w * REACTION_S / 3.6e6  # a second's energy at the power it charged at
+    ctx.measure.limits("cost_over_limit", low=-cost.tolerance, high=allowance + cost.tolerance)
+    ctx.measure["cost_over_limit"] = round(cost.incl - MAX_COST, 4)
+    ctx.note(f"analyzer {imported:.3f} Wh = {cost.incl:.4f} incl. tax at the limit {MAX_COST}; "
+             f"{power_w:.0f} W before it")
+    limit["maxCost"] = MAX_COST + 1.0
+    await ctx.csms.call("TriggerMessage", {"requestedMessage": "TransactionEvent", "evse": {"id": 1}})
+    await charging_power(ctx, timeout=10.0)
+    ctx.measure["power_after_raise"] = round((await outlet_power(ctx))[0], 1)
+    await ctx.ev.stop()
+    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
+    await ctx.csms.expect_event("Ended", timeout=15)
