@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VERDICTS = ("pass", "fail", "inconclusive", "error", "skipped")
-#: Roles a case may ask for: the bench's own (csms, ev) and the rig's instruments.
-ROLES = ("csms", "ev", "dc_supply", "grid_simulator", "power_analyzer", "energy_meter", "ev_emulator")
+#: Roles a case may ask for: the bench's own (csms, ev), the rig's instruments, and a driver at the
+#: DUT's card reader and payment terminal (card_reader: the virtual charger's, a real DUT's needs a
+#: person or robot the rig does not have yet).
+ROLES = ("csms", "ev", "dc_supply", "grid_simulator", "power_analyzer", "energy_meter", "ev_emulator", "card_reader")
 ID = re.compile(r"HB_([A-Z]+)_(\d{2})(_[A-Z0-9]+)*_CS")
 
 

@@ -247,12 +247,33 @@ class EvView:
         return evcc
 
 
+class CardView:
+    """A driver at the DUT's card reader and payment terminal (the virtual charger's)."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+
+    def _charger(self) -> Any:
+        if self.campaign.charger is None:
+            raise BenchError("no card reader on this rig: the DUT is not the virtual charger")
+        return self.campaign.charger
+
+    async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:
+        """A card at the reader: the DUT's answer ("Accepted" when it authorized it)."""
+        return str(await self._charger().tap(id_token, token_type))
+
+    async def pay(self, brand: str = "VISA", recognition: str = "CC", vat_number: str | None = None) -> str:
+        """A bank card at the payment terminal, with a VAT number for a company receipt."""
+        return str(await self._charger().pay(brand, recognition, vat_number))
+
+
 class CaseContext:
     def __init__(self, campaign: Campaign, case: Case) -> None:
         self.campaign = campaign
         self.case = case
         self.csms = CsmsView(campaign)
         self.ev = EvView(campaign)
+        self.card = CardView(campaign)
         self.measure = Measurements(case.measurements)
         self.series_list: list[Series] = []
         self.t0_ns = time.monotonic_ns()

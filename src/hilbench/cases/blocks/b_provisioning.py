@@ -61,10 +61,10 @@ async def reset_idle(ctx: CaseContext) -> None:
       use_cases=["B02"], requirements=["B02.FR.01", "B02.FR.02"], roles=["csms", "ev_emulator"],
       measurements=[Measurement("transaction_events_while_pending", high=0)], kills=["pending-boot-sends-transactions"])
 async def boot_pending(ctx: CaseContext) -> None:
-    """The CSMS answers two boots Pending (2 s interval) and starts a transaction remotely meanwhile
+    """The CSMS answers two boots Pending (1 s interval) and starts a transaction remotely meanwhile
     with the EV plugged in: the DUT may accept the remote start, but sends no TransactionEvent
     before its boot is Accepted."""
-    boots = _boot_answers(ctx, ["Pending", "Pending"], 2)
+    boots = _boot_answers(ctx, ["Pending", "Pending"], 1)
     await _reset(ctx)
     await ctx.csms.reconnected(60)
     await ctx.csms.expect("BootNotification", 30)

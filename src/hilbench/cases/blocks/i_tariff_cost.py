@@ -103,7 +103,7 @@ async def v2g_session_cost(ctx: CaseContext) -> None:
     await ctx.ev.start("auto", "dynamic")
     await ctx.csms.expect("NotifyEVChargingNeeds", 15)
     await ctx.csms.call("SetChargingProfile", central_setpoint(tid, [(0, 7_000.0), (3, -5_000.0)]))
-    await asyncio.sleep(6.0)
+    await asyncio.sleep(5.0)
     dc = session_dc(ctx)
     await ctx.ev.stop()
     await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})

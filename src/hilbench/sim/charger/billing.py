@@ -33,6 +33,8 @@ class Billing:
                                  max_elements=lambda: dm.get_int("TariffCostCtrlr", "MaxElements", instance="Tariff"),
                                  faults=fw.faults)
         self.cost: RunningCost | None = None
+        #: The last transaction's final costDetails (what a payment terminal settles).
+        self.final: Payload | None = None
         self._registers = (0.0, 0.0)
         self._last_update = 0.0
 
@@ -46,7 +48,7 @@ class Billing:
     # ---- the transaction -----------------------------------------------------------------------
     def begin(self, tx: Transaction) -> str | None:
         """At the start of ``tx``: the tariff it is billed by (its id), or None."""
-        self.cost = None
+        self.cost, self.final = None, None
         token = (tx.id_token or {}).get("idToken")
         tariff = self.store.tariff_for(tx.evse_id, token) if self.enabled("Cost") else None
         if tariff is None:
@@ -84,14 +86,16 @@ class Billing:
         if self.cost is None:
             return None
         self.advance()
-        return self.cost.details()
+        self.final = self.cost.details()
+        return self.final
 
-    def total(self) -> float | None:
-        """The total cost so far including tax, for a maxCost limit."""
+    def total(self, *, incl_tax: bool = True) -> float | None:
+        """The total cost so far (including tax: what a maxCost limit is in)."""
         if self.cost is None:
             return None
         self.advance()
-        return self.cost.totals()[2]
+        _kind, excl, incl = self.cost.totals()
+        return incl if incl_tax else excl
 
     def end(self, tx: Transaction) -> None:
         """The transaction ended: its driver tariff goes with it."""

@@ -174,3 +174,10 @@ class VirtualCharger:
         if self.firmware is None:
             raise RuntimeError("the charger has no power")
         return await self.firmware.ev_facing.tap(id_token, token_type)
+
+    async def pay(self, brand: str = "VISA", recognition: str = "CC", vat_number: str | None = None) -> str:
+        """A bank card at the payment terminal (ad hoc payment), a VAT number entered for a company
+        receipt: "Accepted" when the charger authorized the driver with it."""
+        if self.firmware is None:
+            raise RuntimeError("the charger has no power")
+        return await self.firmware.payment.present(brand, recognition, vat_number)

@@ -35,6 +35,7 @@ from hilbench.sim.charger.ev_side import PlantEvse
 from hilbench.sim.charger.handlers import Handlers
 from hilbench.sim.charger.meter import Meter
 from hilbench.sim.charger.network import NetworkProfiles
+from hilbench.sim.charger.payment import PaymentTerminal
 from hilbench.sim.charger.power_stage import EvLimits, PowerStage
 from hilbench.sim.charger.queue import MessageQueue
 from hilbench.sim.charger.reactive import ReactivePower
@@ -84,12 +85,13 @@ class Firmware:
         self.power_stage = PowerStage(self.plant, max_charge_w=c.max_power_w, max_discharge_w=c.max_discharge_power_w,
                                       ramp_w_per_s=c.ramp_w_per_s, response_time_s=c.response_time_s,
                                       efficiency=c.efficiency, faults=self.faults, ac_outlet=not c.dc)
-        self.tx = Transactions(self.dm, self.meter, self.signer, self.faults, self._emit,
+        self.tx = Transactions(self.dm, self.meter, self.signer, self.faults, self.emit,
                                state_file=state / "transaction.json" if state else None, charge_point=self.evseid)
         self.tx.on_end = self._transaction_ended
         self.tx.on_stopping = self._open_power_path
         self.billing = Billing(self)
         self.tx.billing = self.billing
+        self.payment = PaymentTerminal(self)
         self.handlers = Handlers(self)
         self.ev_facing = EvFacing(self)
         self.station: Station | None = None
@@ -345,9 +347,11 @@ class Firmware:
                        "CALLERROR")
 
     # ---- the transaction message queue ---------------------------------------------------------
-    def _emit(self, action: str, payload: dict[str, Any]) -> None:
+    def emit(self, action: str, payload: dict[str, Any]) -> None:
+        """Queues a transaction-related message (TransactionEvent, NotifySettlement): sent in order,
+        kept while offline."""
         offline = not self.online or self.boot_status != "Accepted"
-        if offline:
+        if offline and action == "TransactionEvent":
             if payload.get("eventType") == "Ended" and self.faults.on("drops-ended-while-offline"):
                 self.note("Ended lost (fault)")
                 return
@@ -492,6 +496,7 @@ class Firmware:
         if self.tx.tx is not None and had_tx is None:
             self.profiles.tx_started[self.tx.tx.transaction_id] = dt.datetime.now(dt.timezone.utc)
             self.handlers.transaction_started(self.tx.tx.transaction_id)
+            self.payment.transaction_started(self.tx.tx)
         self.billing.tick()
         if self.tx.tx is not None and period.operation_mode != self.tx.tx.operation_mode:
             self.tx.tx.operation_mode = period.operation_mode
@@ -508,6 +513,7 @@ class Firmware:
         self.profiles.end_transaction(tx.transaction_id)
         self.profiles.priority_charging = False  # UsePriorityCharging is for one transaction
         self.afrr_signals = []
+        self.payment.transaction_ended(tx)
         self.authorized, self.id_token, self.remote_start_id = False, None, None
         if self.unavailable_after_tx:
             self.available, self.unavailable_after_tx = False, False

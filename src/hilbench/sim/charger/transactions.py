@@ -278,7 +278,7 @@ class Transactions:
                 self.stop("EnergyLimitReached")
                 return
         if "maxCost" in limits and self.billing is not None and not tx.cost_limited and not self.faults.on("ignores-max-cost"):
-            total = self.billing.total()
+            total = self.billing.total(incl_tax=not self.faults.on("prepaid-limit-overrun"))
             if total is not None and total >= float(limits["maxCost"]):
                 tx.cost_limited, tx.charging_state = True, "SuspendedEVSE"
                 self.event("Updated", "CostLimitReached")

@@ -1,0 +1,110 @@
+"""C — the 2.1 authorization and payment options a charger runs itself: a prepaid card whose credit
+the CSMS gives as the transaction's maxCost (C17), and an ad hoc payment at the DUT's own card
+terminal (C18) settled at the end for the transaction's cost (C21), with a VAT number for a
+company receipt validated by the CSMS first. The amounts are judged against the bench's price of
+the energy the power analyzer counted (``hilbench.cases.tariff_cost``), never the DUT's own meter.
+
+A driver at the DUT's reader and terminal is the ``card_reader`` role: the virtual charger's on the
+simulated rig."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from typing import Any
+
+from hilbench.cases.blocks.e_cost_limit import end_transaction, limit_measurements, until_cost_limit
+from hilbench.cases.blocks.e_transactions import charging_power
+from hilbench.cases.blocks.i_tariff_cost import currency, integrating, set_default, simple_tariff
+from hilbench.cases.model import Measurement, case
+from hilbench.cases.power import outlet_energy, session_dc
+from hilbench.cases.tariff_cost import expected_cost
+from hilbench.ocpp.defaults import now_iso
+from hilbench.runner.context import CaseContext
+
+ROLES = ("csms", "ev", "ev_emulator", "power_analyzer", "card_reader")
+#: The prepaid card's credit (the tariff's prices are x100: a few seconds' charging).
+CREDIT = 0.60
+#: How long after the credit is used up the DUT may still deliver energy, s.
+REACTION_S = 0.5
+#: A VAT number the bench CSMS does not know: VatNumberValidation Rejected.
+UNKNOWN_VAT = "DE000000000"
+
+
+async def _settlement(ctx: CaseContext, tid: str, timeout: float = 10.0) -> dict[str, Any]:
+    """The DUT's NotifySettlement for transaction ``tid`` (before or after its Ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [p for p in ctx.csms.received("NotifySettlement") if p.get("transactionId") in (tid, None)]
+        if found:
+            return found[-1]
+        ctx.check(time.monotonic() < deadline, f"no NotifySettlement for transaction {tid} within {timeout:g} s")
+        await asyncio.sleep(0.05)
+
+
+@case("HB_C_17_CS", "Prepaid card: the energy stops when the credit the CSMS gave as maxCost is used up, tax included",
+      use_cases=["C17", "E16"], requirements=["C17.FR.01", "C17.FR.03", "E16.FR.05"], roles=ROLES, timeout_s=90,
+      measurements=[Measurement("authorized", equals="Accepted"), *limit_measurements(REACTION_S)],
+      kills=["prepaid-limit-overrun", "ignores-max-cost"])
+async def prepaid_card(ctx: CaseContext) -> None:
+    """The card is tapped at the reader; the CSMS authorizes it not to be cached (cacheExpiryDateTime
+    now) and answers every TransactionEvent with the card's credit as maxCost. What flowed until
+    the DUT suspended, priced by the tariff with its tax, may exceed the credit by at most
+    REACTION_S of charging."""
+    ctx.csms.answer("Authorize", lambda _a, _req: {"idTokenInfo": {"status": "Accepted", "cacheExpiryDateTime": now_iso()}})
+
+    async def start() -> None:
+        ctx.measure["authorized"] = await ctx.card.tap("HB-C17-PREPAID")
+
+    if await until_cost_limit(ctx, start, CREDIT, tariff_id="HB-C17-PREPAID", reaction_s=REACTION_S) is not None:
+        await end_transaction(ctx)
+
+
+@case("HB_C_18_CS", "Ad hoc payment at the DUT's terminal: settled for the cost the analyzer measured, the refused VAT number left off",
+      use_cases=["C18", "C21"], requirements=["C18.FR.08", "C18.FR.09", "C21.FR.01", "C21.FR.02"], roles=ROLES, timeout_s=90,
+      measurements=[Measurement("paid", equals="Accepted"), Measurement("token_type", equals="DirectPayment"),
+                    Measurement("vat_number_validated", equals=True, description="VatNumberValidation before the settlement"),
+                    Measurement("limit_is_authorization", equals=True,
+                                description="LimitSet with maxCost = PaymentCtrlr.AuthorizationAmount"),
+                    Measurement("settlement_status", equals="Settled"),
+                    Measurement("settlement_matches", equals=True, description="pspRef is the idToken, transactionId the transaction's"),
+                    Measurement("refused_vat_on_settlement", equals=False),
+                    Measurement("settlement_error", unit="currency", description="settlementAmount - the bench's cost incl. tax")],
+      kills=["settlement-amount-wrong", "vat-number-not-validated"])
+async def terminal_payment(ctx: CaseContext) -> None:
+    """A bank card at the terminal with a VAT number the CSMS refuses; the EV charges a few seconds;
+    the NotifySettlement after the transaction must settle its cost, tax included, as the bench
+    prices the analyzer's energy by the tariff (rounded to the cent)."""
+    tariff = simple_tariff("HB-C18", await currency(ctx), 60.0)
+    ctx.check(await set_default(ctx, tariff) == "Accepted", "SetDefaultTariff was not Accepted")
+    amount = await ctx.csms.get_variable("PaymentCtrlr", "AuthorizationAmount")
+    await integrating(ctx)
+    await ctx.io(ctx.ev.plug_in)
+    ctx.measure["paid"] = await ctx.card.pay("VISA", "CC", UNKNOWN_VAT)
+    started = await ctx.csms.expect_event("Started", timeout=15)
+    token = started.get("idToken") or {}
+    ctx.measure["token_type"] = token.get("type", "absent")
+    tid = started["transactionInfo"]["transactionId"]
+    await ctx.ev.start("auto", "dynamic")
+    await charging_power(ctx)
+    await asyncio.sleep(2.0)
+    dc = session_dc(ctx)
+    await end_transaction(ctx)
+    settlement = await _settlement(ctx, tid)
+    await ctx.io(ctx.power_analyzer.integration_stop)
+    imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    vat = [p for p in ctx.csms.received("VatNumberValidation") if p.get("vatNumber") == UNKNOWN_VAT]
+    ctx.measure["vat_number_validated"] = bool(vat)
+    limits = [e["transactionInfo"].get("transactionLimit", {}) for e in ctx.csms.received("TransactionEvent")
+              if e["triggerReason"] == "LimitSet"]
+    ctx.measure["limit_is_authorization"] = amount is not None and any(
+        abs(float(lim.get("maxCost", -1)) - float(amount)) < 1e-6 for lim in limits)
+    ctx.measure["settlement_status"] = settlement["status"]
+    ctx.measure["settlement_matches"] = settlement.get("pspRef") == token.get("idToken") and settlement.get("transactionId") == tid
+    ctx.measure["refused_vat_on_settlement"] = "vatNumber" in settlement
+    cost = expected_cost(tariff, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
+                         evse_kind="DC" if dc else "AC")
+    ctx.measure.limits("settlement_error", low=-cost.tolerance, high=cost.tolerance)
+    ctx.measure["settlement_error"] = round(float(settlement["settlementAmount"]) - cost.incl, 4)
+    ctx.note(f"analyzer {imported:.3f} Wh: {cost.incl:.4f} incl. tax; settled {settlement['settlementAmount']}")

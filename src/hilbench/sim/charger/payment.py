@@ -1,0 +1,94 @@
+"""The virtual charger's local payment terminal (OCPP 2.1 ad hoc payment: C18 authorization at a
+locally connected terminal, C21 settlement at the end, C22 a failed one): a bank card
+pre-authorizes ``PaymentCtrlr.AuthorizationAmount`` with the payment service provider (here: the
+terminal itself, which always grants it) and yields its reference, pspRef, which becomes the
+idToken (type DirectPayment, with the card's brand and recognition as additional info). The
+transaction it starts is limited to the pre-authorized amount (maxCost, reported with LimitSet).
+A VAT number the driver enters for a company receipt is validated with the CSMS
+(VatNumberValidation) and goes on the settlement only when the CSMS accepted it. At the end the
+terminal settles the transaction's final cost, tax included, and the charger reports it with
+NotifySettlement."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hilbench.ocpp.defaults import now_iso
+
+if TYPE_CHECKING:
+    from hilbench.sim.charger.firmware import Firmware
+    from hilbench.sim.charger.transactions import Transaction
+
+Payload = dict[str, Any]
+
+
+@dataclass
+class CardPayment:
+    psp_ref: str
+    amount: float  #: pre-authorized, in the charger's currency
+    token: Payload
+    vat_number: str | None = None
+    vat_company: Payload | None = None
+    transaction_id: str | None = None
+
+
+class PaymentTerminal:
+    def __init__(self, fw: Firmware) -> None:
+        self.fw = fw
+        self.payment: CardPayment | None = None
+        self.settlements: list[Payload] = []  #: what was settled, for tests and reports
+
+    async def present(self, brand: str = "VISA", recognition: str = "CC", vat_number: str | None = None) -> str:
+        """A bank card at the terminal: "Accepted" when the charger authorized the driver with it."""
+        dm = self.fw.dm
+        if not dm.get_bool("PaymentCtrlr", "Enabled"):
+            return "NotEnabled"
+        psp_ref = f"PSP-{uuid.uuid4().hex[:16].upper()}"
+        token = {"idToken": psp_ref, "type": "DirectPayment",
+                 "additionalInfo": [{"additionalIdToken": brand, "type": "PaymentBrand"},
+                                    {"additionalIdToken": recognition, "type": "PaymentRecognition"}]}
+        if dm.get_bool("PaymentCtrlr", "AuthorizeDirectPayment"):
+            res = await self.fw.call("Authorize", {"idToken": token})
+            if res["idTokenInfo"]["status"] != "Accepted":
+                return str(res["idTokenInfo"]["status"])
+        payment = CardPayment(psp_ref, dm.get_float("PaymentCtrlr", "AuthorizationAmount"), token)
+        if vat_number is not None:
+            if self.fw.faults.on("vat-number-not-validated"):
+                payment.vat_number = vat_number
+            else:
+                res = await self.fw.call("VatNumberValidation", {"vatNumber": vat_number, "evseId": 1})
+                if res["status"] == "Accepted":
+                    payment.vat_number, payment.vat_company = vat_number, res.get("company")
+        self.payment = payment
+        self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
+        return "Accepted"
+
+    def transaction_started(self, tx: Transaction) -> None:
+        """A transaction of the card's token is limited to the pre-authorized amount."""
+        p = self.payment
+        if p is None or (tx.id_token or {}).get("idToken") != p.psp_ref:
+            return
+        p.transaction_id = tx.transaction_id
+        self.fw.tx.set_limit({"maxCost": p.amount})
+
+    def transaction_ended(self, tx: Transaction) -> None:
+        p = self.payment
+        if p is None or p.transaction_id != tx.transaction_id:
+            return
+        self.payment = None
+        final = self.fw.billing.final
+        settlement: Payload = {"transactionId": tx.transaction_id, "pspRef": p.psp_ref, "settlementTime": now_iso()}
+        if final is None:
+            settlement |= {"status": "Failed", "settlementAmount": 0.0, "statusInfo": "no cost was calculated"}
+        else:
+            total = final["totalCost"]["total"]
+            amount = total["exclTax"] if self.fw.faults.on("settlement-amount-wrong") else total["inclTax"]
+            settlement |= {"status": "Settled", "settlementAmount": round(float(amount), 2)}
+        if p.vat_number is not None:
+            settlement["vatNumber"] = p.vat_number
+            if p.vat_company is not None:
+                settlement["vatCompany"] = p.vat_company
+        self.settlements.append(settlement)
+        self.fw.emit("NotifySettlement", settlement)  # queued: after the transaction's Ended
