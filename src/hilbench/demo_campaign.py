@@ -2,7 +2,8 @@
 (``rigs/sim.toml``: simulated instruments, the virtual charger as the DUT), every block by default,
 with progress as it runs; it ends with the HTML report's path and the verdicts per block on one
 screen. The cases that need another rig (TLS on ``sim-sp3``, passwords and the profile upgrade on
-``sim-sp2``) skip here, as a lab's campaign would show them."""
+``sim-sp2``) skip here, as a lab's campaign would show them. The campaign runs in two shards side
+by side (``hilbench.runner.shards``: two simulated rigs, two virtual chargers), one per core."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from rich.table import Table
 from hilbench.runner.cli import VERDICT_STYLE, run_with_progress, write_reports
 
 RIG = "sim"
+SHARDS = 2
 
 
-def run_campaign_demo(out: Path, console: Console, blocks: list[str] | None = None) -> dict[str, Any]:
+def run_campaign_demo(out: Path, console: Console, blocks: list[str] | None = None, shards: int = SHARDS) -> dict[str, Any]:
     """Runs the campaign into ``out``; returns its record with ``paths`` and ``wall_s`` added."""
     from hilbench.cases.model import library
     from hilbench.rig_file import load_rig
@@ -30,15 +32,38 @@ def run_campaign_demo(out: Path, console: Console, blocks: list[str] | None = No
     console.print(f"\n[bold]the test campaign[/] on rigs/{RIG}.toml ({config.dut.describe() if config.dut else 'no DUT'}): "
                   f"{len(cases)} cases, blocks {', '.join(sorted({c.block for c in cases}))}", highlight=False, soft_wrap=True)
     t0 = time.monotonic()
-    record = run_with_progress(config, cases, out)
+    record = run_with_progress(config, cases, out) if shards <= 1 else _sharded(cases, out, console, shards)
     record["wall_s"] = time.monotonic() - t0
     record["paths"] = write_reports(out)
     return record
 
 
+def _sharded(cases: list[Any], out: Path, console: Console, shards: int) -> dict[str, Any]:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hilbench.runner.shards import run_shards
+
+    counts = {v: 0 for v in VERDICT_STYLE}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task(f"{shards} shards", total=len(cases), counts="")
+
+        def verdict(v: dict[str, Any]) -> None:
+            counts[v["verdict"]] += 1
+            bar.update(task, advance=1, description=v["id"],
+                       counts=" ".join(f"[{VERDICT_STYLE[k]}]{k} {n}[/]" for k, n in counts.items() if n))
+            if v["verdict"] in ("fail", "error", "inconclusive"):
+                bar.console.print(f"[{VERDICT_STYLE[v['verdict']]}]{v['verdict']:>12}[/] {v['id']}: {v['reason']}",
+                                  highlight=False, soft_wrap=True)
+
+        return run_shards(RIG, cases, out, shards, verdict)
+
+
 def summary_table(record: dict[str, Any]) -> Table:
     """One row per block: its verdict counts and its slowest case."""
-    table = Table(title=f"verdicts per block ({len(record['cases'])} cases, {record['wall_s']:.0f} s)")
+    shards = len(record.get("shards", [])) or 1
+    table = Table(title=f"verdicts per block ({len(record['cases'])} cases, {record['wall_s']:.0f} s"
+                        + (f" in {shards} shards side by side)" if shards > 1 else ")"))
     table.add_column("block")
     for verdict in VERDICT_STYLE:
         table.add_column(verdict, justify="right", style=VERDICT_STYLE[verdict])

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ PACK_A = 100.0
 #: How long a call of the bench's own clean-up may take before it is given up (the DUT may still
 #: owe the answer to a case's call).
 CALL_S = 5.0
+#: The longest the bench waits for the DUT to report its connector Available after an unplug, s.
+UNPLUG_S = 3.0
 
 
 def identities(rig: Rig) -> dict[str, str]:
@@ -45,10 +48,12 @@ def power_up(rig: Rig) -> None:
         rig.power_analyzer.integration_stop()  # a case that failed mid-way left it integrating
 
 
-def unplug(rig: Rig) -> None:
+def unplug(rig: Rig) -> bool:
+    """The EV emulator's cable out; whether an EV was plugged in."""
     emulator = rig.ev_emulator
-    emulator.set_contactor(False)
+    before = emulator.set_contactor(False)
     emulator.set_cp_state("A")
+    return before.cp_state in ("B", "C", "D")
 
 
 async def start_virtual(campaign: Campaign) -> Any:
@@ -98,6 +103,7 @@ async def known_state(campaign: Campaign) -> None:
             pass
     if campaign.rig is not None and "ev_emulator" in campaign.config.roles:
         await asyncio.to_thread(unplug, campaign.rig)
+        await _connector_free(campaign)
     link = campaign.dut_link() or await campaign.wait_for_dut(30.0)
     clear: list[tuple[str, dict[str, Any]]] = [("ClearChargingProfile", {})]
     if campaign.der_controls_set:  # a case's scheduled DER controls; the DUT's default ones are its own settings
@@ -117,12 +123,34 @@ async def known_state(campaign: Campaign) -> None:
         await asyncio.sleep(0.1)
 
 
+def _links(campaign: Campaign) -> list[Any]:
+    assert campaign.csms is not None
+    return [campaign.csms.stations.get(campaign.station_id)] + [link for link, _ in campaign._case_marks]  # noqa: SLF001
+
+
+def _connector_status(campaign: Campaign) -> str | None:
+    """The connector status the DUT reported last (StatusNotification), over every connection."""
+    statuses = [ev.payload.get("connectorStatus") for link in _links(campaign) if link is not None
+                for ev in link.received if ev.action == "StatusNotification"]
+    return statuses[-1] if statuses else None
+
+
+async def _connector_free(campaign: Campaign, timeout_s: float = UNPLUG_S) -> None:
+    """Waits until the DUT has reported its connector no longer Occupied: the next case must not
+    begin before the DUT saw the cable come out (a case's own unplug, or the baseline's), else a
+    plug-in a few milliseconds later is no change to it."""
+    deadline = time.monotonic() + timeout_s
+    while _connector_status(campaign) == "Occupied":
+        if time.monotonic() > deadline:
+            campaign.recorder.note(f"the DUT still reports its connector Occupied {timeout_s:g} s after the unplug")
+            return
+        await asyncio.sleep(0.02)
+
+
 def _open_transactions(campaign: Campaign) -> list[str]:
     """Transactions the DUT started (over every connection the CSMS saw) and has not ended."""
-    assert campaign.csms is not None
     states: dict[str, bool] = {}
-    links = [campaign.csms.stations.get(campaign.station_id)] + [link for link, _ in campaign._case_marks]  # noqa: SLF001
-    for link in links:
+    for link in _links(campaign):
         if link is None:
             continue
         for ev in link.received:

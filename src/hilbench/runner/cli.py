@@ -26,6 +26,8 @@ def run_command(
     block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated (A,B,C,E,I,ISO,J,K,Q,R,RPC)")] = None,
     k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this (or matches a * pattern)")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
+    case: Annotated[Optional[list[str]], typer.Option(help="a case by its id (repeat)")] = None,
+    progress_file: Annotated[Optional[Path], typer.Option(hidden=True, help="append each verdict as a JSON line")] = None,
     fault: Annotated[Optional[list[str]], typer.Option(help="a named fault of the virtual charger (repeat)")] = None,
     connect_timeout: Annotated[float, typer.Option(min=1.0, help="s to wait for an external DUT to connect")] = 60.0,
     verbose: Annotated[bool, typer.Option(help="log what the bench and the virtual charger do")] = False,
@@ -47,9 +49,10 @@ def run_command(
     config = load_rig(rig)
     Faults(fault or ())  # unknown names are a usage error before anything starts
     cases = select(library(), blocks=[b.strip() for b in block.split(",") if b.strip()] if block else None,
-                   pattern=k, tags=tag)
+                   pattern=k, tags=tag, ids=case)
     t0 = time.monotonic()
-    record = run_with_progress(config, cases, out, faults=tuple(fault or ()), connect_timeout_s=connect_timeout)
+    record = run_with_progress(config, cases, out, faults=tuple(fault or ()), connect_timeout_s=connect_timeout,
+                               progress_file=progress_file)
     paths = write_reports(out)
     summary = record["summary"]
     console.print(" ".join(f"[{VERDICT_STYLE[v]}]{v}: {summary[v]}[/]" for v in VERDICT_STYLE)
@@ -63,9 +66,10 @@ def run_command(
 
 
 def run_with_progress(config: Any, cases: list[Any], out: Path, *, faults: tuple[str, ...] = (),
-                      connect_timeout_s: float = 60.0) -> dict[str, Any]:
-    """The campaign with a progress bar, each fail, error or inconclusive printed as it comes;
-    returns the record (a partial one after Ctrl-C)."""
+                      connect_timeout_s: float = 60.0, progress_file: Path | None = None) -> dict[str, Any]:
+    """The campaign with a progress bar, each fail, error or inconclusive printed as it comes (and,
+    with ``progress_file``, each verdict appended to it as a JSON line); returns the record (a
+    partial one after Ctrl-C)."""
     from hilbench.runner.campaign import Campaign
 
     counts = {v: 0 for v in VERDICT_STYLE}
@@ -77,6 +81,9 @@ def run_with_progress(config: Any, cases: list[Any], out: Path, *, faults: tuple
             if event == "case":
                 bar.update(task, description=f"{data['id']}")
             elif event == "verdict":
+                if progress_file is not None:
+                    with progress_file.open("a", encoding="utf-8") as f:
+                        f.write(json.dumps({k: data.get(k) for k in ("id", "verdict", "reason")}) + "\n")
                 counts[data["verdict"]] += 1
                 line = " ".join(f"[{VERDICT_STYLE[v]}]{v} {n}[/]" for v, n in counts.items() if n)
                 bar.update(task, advance=1, counts=line)
@@ -148,6 +155,8 @@ def mutate_command(
     block: Annotated[Optional[str], typer.Option(help="functional blocks, comma-separated")] = None,
     k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
+    case: Annotated[Optional[list[str]], typer.Option(help="a case by its id (repeat)")] = None,
+    progress_file: Annotated[Optional[Path], typer.Option(hidden=True, help="append each verdict as a JSON line")] = None,
     fault: Annotated[Optional[list[str]], typer.Option(help="only these faults (repeat; default: every fault "
                                                             "the rig can show)")] = None,
     jobs: Annotated[Optional[int], typer.Option(min=1, help="runs at a time (default: the CPU count; a simulated "

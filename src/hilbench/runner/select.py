@@ -1,5 +1,5 @@
 """Which cases a campaign runs: by functional block (A, B, E, ...), by a pattern on the id or the
-title (``-k``: a case-insensitive substring, or a shell pattern with * and ?), by tag. Cases run in
+title (``-k``: a case-insensitive substring, or a shell pattern with * and ?), by tag, by id. Cases run in
 library order, except that those tagged ``irreversible`` (they change the DUT for good, e.g. a
 security profile upgrade) come last."""
 
@@ -12,8 +12,11 @@ from hilbench.errors import ConfigError
 
 
 def select(cases: dict[str, Case], *, blocks: list[str] | None = None, pattern: str | None = None,
-           tags: list[str] | None = None) -> list[Case]:
+           tags: list[str] | None = None, ids: list[str] | None = None) -> list[Case]:
     known_blocks = {c.block for c in cases.values()}
+    unknown = [i for i in ids or [] if i not in cases]
+    if unknown:
+        raise ConfigError(f"--case {', '.join(unknown)}: no such case (hilbench cases lists them)")
     for b in blocks or []:
         if b not in known_blocks:
             raise ConfigError(f"--block {b}: no case in block {b} (blocks: {', '.join(sorted(known_blocks))})")
@@ -24,6 +27,8 @@ def select(cases: dict[str, Case], *, blocks: list[str] | None = None, pattern: 
         if tags and not set(tags) & set(c.tags):
             continue
         if pattern and not matches(pattern, c):
+            continue
+        if ids and c.id not in ids:
             continue
         chosen.append(c)
     if not chosen:
