@@ -248,7 +248,7 @@ class EvView:
 
 
 class CardView:
-    """A driver at the DUT's card reader and payment terminal (the virtual charger's)."""
+    """A driver at the DUT's card reader, payment terminal and display (the virtual charger's)."""
 
     def __init__(self, campaign: Campaign) -> None:
         self.campaign = campaign
@@ -265,6 +265,11 @@ class CardView:
     async def pay(self, brand: str = "VISA", recognition: str = "CC", vat_number: str | None = None) -> str:
         """A bank card at the payment terminal, with a VAT number for a company receipt."""
         return str(await self._charger().pay(brand, recognition, vat_number))
+
+    def read_qr(self, evse_id: int = 1) -> str | None:
+        """The payment QR code the DUT's display shows at ``evse_id``, as its URL."""
+        url = self._charger().display_qr(evse_id)
+        return None if url is None else str(url)
 
 
 class CaseContext:

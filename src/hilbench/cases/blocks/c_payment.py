@@ -1,16 +1,18 @@
 """C — the 2.1 authorization and payment options a charger runs itself: a prepaid card whose credit
-the CSMS gives as the transaction's maxCost (C17), and an ad hoc payment at the DUT's own card
+the CSMS gives as the transaction's maxCost (C17), an ad hoc payment at the DUT's own card
 terminal (C18) settled at the end for the transaction's cost (C21), with a VAT number for a
-company receipt validated by the CSMS first. The amounts are judged against the bench's price of
+company receipt validated by the CSMS first, and a payment on the web behind the dynamic QR code
+the DUT shows (C25). The amounts are judged against the bench's price of
 the energy the power analyzer counted (``hilbench.cases.tariff_cost``), never the DUT's own meter.
 
-A driver at the DUT's reader and terminal is the ``card_reader`` role: the virtual charger's on the
+A driver at the DUT's reader, terminal and display is the ``card_reader`` role: the virtual charger's on the
 simulated rig."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import secrets
 import time
 from typing import Any
 
@@ -19,6 +21,7 @@ from hilbench.cases.blocks.e_transactions import charging_power
 from hilbench.cases.blocks.i_tariff_cost import currency, integrating, set_default, simple_tariff
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import outlet_energy, session_dc
+from hilbench.cases.qr_code import qr_problem
 from hilbench.cases.tariff_cost import expected_cost
 from hilbench.ocpp.defaults import now_iso
 from hilbench.runner.context import CaseContext
@@ -108,3 +111,45 @@ async def terminal_payment(ctx: CaseContext) -> None:
     ctx.measure.limits("settlement_error", low=-cost.tolerance, high=cost.tolerance)
     ctx.measure["settlement_error"] = round(float(settlement["settlementAmount"]) - cost.incl, 4)
     ctx.note(f"analyzer {imported:.3f} Wh: {cost.incl:.4f} incl. tax; settled {settlement['settlementAmount']}")
+
+
+QR_TEMPLATE = "https://pay.hilbench.test/{chargingstationid}/{evse}/{totp}?v={version}"
+
+
+@case("HB_C_25_CS", "Dynamic QR code: the one-time password verifies, a card cannot start the EVSE while the driver pays, the paid transaction starts",
+      use_cases=["C25"], requirements=["C25.FR.01", "C25.FR.07"],
+      roles=("csms", "ev", "ev_emulator", "power_analyzer", "card_reader"), timeout_s=60,
+      measurements=[Measurement("qr_code_valid", equals=True, description="the URL and one-time password the CSMS expects"),
+                    Measurement("card_during_web_payment", one_of=("Blocked", "Rejected", "Invalid", "NotAllowedTypeEVSE"),
+                                description="a card tapped while the driver pays on the web"),
+                    Measurement("paid_transaction", equals=True, description="Started with the pspRef as a DirectPayment idToken"),
+                    Measurement("charging_power", unit="W", low=500.0)],
+      kills=["qr-code-unsigned", "web-payment-lock-ignored"])
+async def dynamic_qr(ctx: CaseContext) -> None:
+    """The bench, as the CSMS, gives the DUT a URL template and a fresh shared secret, reads the QR
+    code off the DUT's display and checks it as its payment page would; it then tells the DUT the
+    driver is paying (NotifyWebPaymentStarted), has another driver tap a card, and starts the paid
+    transaction remotely with the payment's pspRef."""
+    secret = secrets.token_urlsafe(24)
+    await ctx.csms.set_variables(("WebPaymentsCtrlr", "Enabled", "true"), ("WebPaymentsCtrlr", "URLTemplate", QR_TEMPLATE),
+                                 ("WebPaymentsCtrlr", "ValidityTime", 60), ("WebPaymentsCtrlr", "Length", 8),
+                                 ("WebPaymentsCtrlr", "SharedSecret", secret))
+    url = ctx.card.read_qr(1)
+    problem = qr_problem(url, template=QR_TEMPLATE, station_id=ctx.dut["station_id"], evse_id=1, secret=secret,
+                         length=8, validity_s=60, now=time.time())
+    if problem:
+        ctx.note(f"QR code {url!r}: {problem}")
+    ctx.measure["qr_code_valid"] = problem is None
+    await ctx.csms.call("NotifyWebPaymentStarted", {"evseId": 1, "timeout": 30})
+    ctx.measure["card_during_web_payment"] = await ctx.card.tap("HB-C25-OTHER-CARD")
+    await ctx.io(ctx.ev.plug_in)
+    psp_ref = f"PSP-HB-{secrets.token_hex(6).upper()}"
+    res = await ctx.csms.call("RequestStartTransaction", {"evseId": 1, "remoteStartId": 2501,
+                                                          "idToken": {"idToken": psp_ref, "type": "DirectPayment"}})
+    ctx.check(res["status"] == "Accepted", f"RequestStartTransaction for the paid session answered {res['status']}")
+    started = await ctx.csms.expect_event("Started", timeout=15)
+    token = started.get("idToken") or {}
+    ctx.measure["paid_transaction"] = token.get("idToken") == psp_ref and token.get("type") == "DirectPayment"
+    await ctx.ev.start("auto", "dynamic")
+    ctx.measure["charging_power"] = round(await charging_power(ctx), 1)
+    await end_transaction(ctx)

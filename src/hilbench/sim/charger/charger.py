@@ -175,6 +175,10 @@ class VirtualCharger:
             raise RuntimeError("the charger has no power")
         return await self.firmware.ev_facing.tap(id_token, token_type)
 
+    def display_qr(self, evse_id: int = 1) -> str | None:
+        """The payment URL the display shows as a QR code at ``evse_id`` (None: none shown)."""
+        return self.firmware.web_payment.qr_url(evse_id) if self.firmware is not None else None
+
     async def pay(self, brand: str = "VISA", recognition: str = "CC", vat_number: str | None = None) -> str:
         """A bank card at the payment terminal (ad hoc payment), a VAT number entered for a company
         receipt: "Accepted" when the charger authorized the driver with it."""

@@ -42,6 +42,9 @@ class EvFacing:
             self.fw.authorized = False
             self.fw._trigger_hint = "StopAuthorized"
             return "Accepted"
+        if self.fw.web_payment.blocked():
+            self.fw.note("card refused: a web payment is under way at the EVSE")
+            return "Blocked"
         res = await self.fw.call("Authorize", {"idToken": token})
         status = res["idTokenInfo"]["status"]
         if status == "Accepted" and "tariff" in res:  # a driver tariff (I08): it cannot bill by one it cannot take

@@ -108,6 +108,8 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("settlement-amount-wrong", "payment", "settles an ad hoc card payment for the cost excluding tax"),
     Fault("vat-number-not-validated", "payment",
           "puts the driver's VAT number on the settlement without asking the CSMS (VatNumberValidation)"),
+    Fault("qr-code-unsigned", "payment", "shows the web-payment QR code with a one-time password computed without the shared secret"),
+    Fault("web-payment-lock-ignored", "payment", "lets a card start the EVSE while a web payment for it is under way"),
     Fault("accepts-malformed-tariff", "cost",
           "takes any tariff: another currency, too many price elements, negative fees, conditions it cannot evaluate"),
     Fault("get-tariffs-forgets-default", "cost", "leaves the default tariffs out of GetTariffs"),

@@ -42,6 +42,7 @@ from hilbench.sim.charger.reactive import ReactivePower
 from hilbench.sim.charger.signed_meter import OcmfSigner
 from hilbench.sim.charger.smart_charging import ChargingProfiles
 from hilbench.sim.charger.transactions import Conditions, Transactions
+from hilbench.sim.charger.web_payment import WebPayment
 from hilbench.v2g import sdp
 from hilbench.v2g.link import Delay as V2gDelay
 from hilbench.v2g.transport import SeccServer
@@ -92,6 +93,7 @@ class Firmware:
         self.billing = Billing(self)
         self.tx.billing = self.billing
         self.payment = PaymentTerminal(self)
+        self.web_payment = WebPayment(self)
         self.handlers = Handlers(self)
         self.ev_facing = EvFacing(self)
         self.station: Station | None = None

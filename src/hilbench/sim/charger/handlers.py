@@ -39,7 +39,8 @@ class Handlers:
                        "RequestStopTransaction", "GetTransactionStatus", "TriggerMessage", "ChangeAvailability",
                        "SetChargingProfile", "GetChargingProfiles", "ClearChargingProfile", "GetCompositeSchedule",
                        "UpdateDynamicSchedule", "UsePriorityCharging", "NotifyAllowedEnergyTransfer", "UnlockConnector",
-                       "CertificateSigned", "SetNetworkProfile", "SetDERControl", "GetDERControl", "ClearDERControl", "AFRRSignal"):
+                       "CertificateSigned", "SetNetworkProfile", "SetDERControl", "GetDERControl", "ClearDERControl", "AFRRSignal",
+                       "NotifyWebPaymentStarted"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
         table.update(self.fw.billing.table())
         return table
@@ -220,6 +221,7 @@ class Handlers:
         if fw.tx.tx is not None and fw.authorized:
             return _status("Rejected", "TxInProgress", "a transaction is running on the EVSE")
         fw.id_token, fw.authorized, fw.remote_start_id = req["idToken"], True, req["remoteStartId"]
+        fw.web_payment.remote_start(int(req.get("evseId", 1)))
         fw._trigger_hint = "RemoteStart"
         self._pending_profile = req.get("chargingProfile")
         out = _status("Accepted")
@@ -227,6 +229,10 @@ class Handlers:
             out["transactionId"] = fw.tx.tx.transaction_id
             self.transaction_started(fw.tx.tx.transaction_id)
         return out
+
+    def _notifyWebPaymentStarted(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        self.fw.web_payment.started(int(req["evseId"]), int(req["timeout"]))
+        return {}
 
     def transaction_started(self, transaction_id: str) -> None:
         if self._pending_profile is not None:
