@@ -8,7 +8,7 @@ import pytest
 from hilbench.cases.model import library
 from hilbench.errors import ConfigError
 from hilbench.runner.select import select
-from hilbench.runner.shards import deal, merge, weight
+from hilbench.runner.shards import deal, merge, plan, weight
 
 
 def test_every_case_goes_to_one_shard_in_library_order_and_the_loads_are_even() -> None:
@@ -39,3 +39,10 @@ def test_merged_record_has_one_summary_and_the_cases_in_order() -> None:
 def test_an_unknown_case_id_is_a_usage_error() -> None:
     with pytest.raises(ConfigError, match="--case HB_X_99_CS: no such case"):
         select(library(), ids=["HB_X_99_CS"])
+
+
+def test_the_swap_station_cases_get_a_shard_on_its_rig() -> None:
+    cases = select(library())
+    parts = plan("sim", cases, 2, swap_rig="sim-swap")
+    assert [rig for rig, _ in parts] == ["sim", "sim", "sim-swap"]
+    assert {c.block for c in parts[2][1]} == {"S"} and all(c.block != "S" for _rig, p in parts[:2] for c in p)

@@ -3,7 +3,8 @@
 with progress as it runs; it ends with the HTML report's path and the verdicts per block on one
 screen. The cases that need another rig (TLS on ``sim-sp3``, passwords and the profile upgrade on
 ``sim-sp2``) skip here, as a lab's campaign would show them. The campaign runs in two shards side
-by side (``hilbench.runner.shards``: two simulated rigs, two virtual chargers), one per core."""
+by side (``hilbench.runner.shards``: two simulated rigs, two virtual chargers), one per core, and
+the battery swap cases in a third on ``sim-swap`` (the virtual charger as a swap station)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from rich.table import Table
 from hilbench.runner.cli import VERDICT_STYLE, run_with_progress, write_reports
 
 RIG = "sim"
+#: The battery swap station's rig: the S cases run there, in a shard of their own.
+SWAP_RIG = "sim-swap"
 SHARDS = 2
 
 
@@ -41,7 +44,7 @@ def run_campaign_demo(out: Path, console: Console, blocks: list[str] | None = No
 def _sharded(cases: list[Any], out: Path, console: Console, shards: int) -> dict[str, Any]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from hilbench.runner.shards import run_shards
+    from hilbench.runner.shards import plan, run_shards
 
     counts = {v: 0 for v in VERDICT_STYLE}
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -56,7 +59,7 @@ def _sharded(cases: list[Any], out: Path, console: Console, shards: int) -> dict
                 bar.console.print(f"[{VERDICT_STYLE[v['verdict']]}]{v['verdict']:>12}[/] {v['id']}: {v['reason']}",
                                   highlight=False, soft_wrap=True)
 
-        return run_shards(RIG, cases, out, shards, verdict)
+        return run_shards(plan(RIG, cases, shards, swap_rig=SWAP_RIG), out, [c.id for c in cases], verdict)
 
 
 def summary_table(record: dict[str, Any]) -> Table:

@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VERDICTS = ("pass", "fail", "inconclusive", "error", "skipped")
-#: Roles a case may ask for: the bench's own (csms, ev), the rig's instruments, and a driver at the
-#: DUT's card reader and payment terminal (card_reader: the virtual charger's, a real DUT's needs a
-#: person or robot the rig does not have yet).
-ROLES = ("csms", "ev", "dc_supply", "grid_simulator", "power_analyzer", "energy_meter", "ev_emulator", "card_reader")
+#: Roles a case may ask for: the bench's own (csms, ev), the rig's instruments, a driver at the
+#: DUT's card reader, payment terminal and display (card_reader), and a driver at a battery swap
+#: station's slots (swap_bay). The last two are the virtual charger's; a real DUT's would need a
+#: person or robot the rig does not have yet.
+ROLES = ("csms", "ev", "dc_supply", "grid_simulator", "power_analyzer", "energy_meter", "ev_emulator", "card_reader",
+         "swap_bay")
 ID = re.compile(r"HB_([A-Z]+)_(\d{2})(_[A-Z0-9]+)*_CS")
 
 

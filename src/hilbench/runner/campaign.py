@@ -295,9 +295,11 @@ class Campaign:
             await asyncio.to_thread(self.rig.__exit__, None, None, None)
 
     async def _run_case(self, case: Case) -> dict[str, Any]:
-        missing = [r for r in case.roles if r not in ("csms", "ev", "card_reader") and r not in self.config.roles]
+        missing = [r for r in case.roles if r not in ("csms", "ev", "card_reader", "swap_bay") and r not in self.config.roles]
         if "card_reader" in case.roles and self.charger is None:
             missing.append("card_reader (a driver at the DUT's reader and terminal)")
+        if "swap_bay" in case.roles and (self.charger is None or not self.charger.config.swap_slots):
+            missing.append("swap_bay (the DUT is no battery swap station)")
         if "ev" in case.roles and self.charger is None and not (self.config.dut.secc_address or  # type: ignore[union-attr]
                                                                   self.config.dut.secc_interface):  # type: ignore[union-attr]
             missing.append("ev (the rig's [dut] names no SECC)")

@@ -272,6 +272,27 @@ class CardView:
         return None if url is None else str(url)
 
 
+class SwapView:
+    """A driver at a battery swap station's reader and slots (the virtual charger's: its insert and
+    take run on the campaign's loop, where the charger runs)."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.card = CardView(campaign)
+        self.campaign = campaign
+
+    async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:
+        return await self.card.tap(id_token, token_type)
+
+    def insert(self, serial: str, soc: float, *, soh: float = 90.0, capacity_wh: float = 1_500.0) -> str:
+        """The driver's battery into the free slot: "Accepted", or why the slot stays shut."""
+        return str(self.card._charger().insert_battery(serial, soc, soh=soh, capacity_wh=capacity_wh))  # noqa: SLF001
+
+    def take(self) -> dict[str, Any] | None:
+        """The battery the station releases to the driver (serialNumber, soC, soH), or None."""
+        out = self.card._charger().take_battery()  # noqa: SLF001
+        return None if out is None else dict(out)
+
+
 class CaseContext:
     def __init__(self, campaign: Campaign, case: Case) -> None:
         self.campaign = campaign
@@ -279,6 +300,7 @@ class CaseContext:
         self.csms = CsmsView(campaign)
         self.ev = EvView(campaign)
         self.card = CardView(campaign)
+        self.swap = SwapView(campaign)
         self.measure = Measurements(case.measurements)
         self.series_list: list[Series] = []
         self.t0_ns = time.monotonic_ns()

@@ -42,14 +42,23 @@ def deal(cases: list[Case], shards: int) -> list[list[Case]]:
     return [[c for c in cases if where[c.id] == i] for i in range(shards)]
 
 
-def run_shards(rig: str, cases: list[Case], out: Path, shards: int,
+def plan(rig: str, cases: list[Case], shards: int, *, swap_rig: str | None = None) -> list[tuple[str, list[Case]]]:
+    """(rig, cases) per shard: ``cases`` dealt into ``shards`` on ``rig``, and those that need a
+    battery swap station (role swap_bay) in a shard of their own on ``swap_rig``."""
+    swap = [c for c in cases if "swap_bay" in c.roles] if swap_rig else []
+    rest = [c for c in cases if c not in swap]
+    parts = [(rig, p) for p in deal(rest, shards) if p]
+    return parts + ([(swap_rig, swap)] if swap_rig and swap else [])
+
+
+def run_shards(parts: list[tuple[str, list[Case]]], out: Path, order: list[str],
                on_verdict: Callable[[dict[str, Any]], None] = lambda _v: None) -> dict[str, Any]:
-    """Runs ``cases`` on ``shards`` copies of the simulated ``rig``; writes the merged record to
-    ``out/record.json`` and returns it. ``on_verdict`` sees each case's verdict as it comes."""
+    """Runs each (rig, cases) of ``parts`` as a campaign of its own, all at once; writes the record
+    merged in the case ``order`` to ``out/record.json`` and returns it. ``on_verdict`` sees each
+    verdict as it comes."""
     out.mkdir(parents=True, exist_ok=True)
-    parts = [p for p in deal(cases, shards) if p]
     children, feeds = [], []
-    for i, part in enumerate(parts):
+    for i, (rig, part) in enumerate(parts):
         folder = out / f"shard-{i + 1}"
         feed = folder / "verdicts.jsonl"
         folder.mkdir(parents=True, exist_ok=True)
@@ -74,7 +83,7 @@ def run_shards(rig: str, cases: list[Case], out: Path, shards: int,
             raise BenchError(f"shard {i + 1} wrote no record: {(child.stderr.read() if child.stderr else '')[-800:]}")
         records.append(json.loads(path.read_text(encoding="utf-8")))
         _gather_traces(out / f"shard-{i + 1}", out, i + 1)
-    record = merge(records, [c.id for c in cases])
+    record = merge(records, order)
     (out / "record.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     return record
 
@@ -108,6 +117,6 @@ def merge(records: list[dict[str, Any]], order: list[str]) -> dict[str, Any]:
     merged["started_at"] = min(r["started_at"] for r in records)
     merged["ended_at"] = max(r["ended_at"] for r in records)
     merged["aborted"] = "; ".join(f"shard {i + 1}: {r['aborted']}" for i, r in enumerate(records) if r.get("aborted")) or None
-    merged["shards"] = [{"cases": [c["id"] for c in r["cases"]], "dut": r.get("dut"), "started_at": r["started_at"],
-                         "ended_at": r["ended_at"]} for r in records]
+    merged["shards"] = [{"rig": (r.get("rig") or {}).get("name"), "cases": [c["id"] for c in r["cases"]], "dut": r.get("dut"),
+                         "started_at": r["started_at"], "ended_at": r["ended_at"]} for r in records]
     return merged

@@ -175,6 +175,23 @@ class VirtualCharger:
             raise RuntimeError("the charger has no power")
         return await self.firmware.ev_facing.tap(id_token, token_type)
 
+    def insert_battery(self, serial: str, soc: float, *, soh: float = 90.0, capacity_wh: float = 1_500.0) -> str:
+        """A driver puts a battery into the swap station's free slot: "Accepted", or why not."""
+        from hilbench.sim.charger.swap_station import Battery
+
+        swap = self._swap_station()
+        return swap.insert(Battery(serial, soc, soh, capacity_wh))
+
+    def take_battery(self) -> dict[str, Any] | None:
+        """The driver takes the battery the swap station releases (its serial, soC, soH), or None."""
+        battery = self._swap_station().take()
+        return None if battery is None else {"serialNumber": battery.serial, "soC": battery.soc, "soH": battery.soh}
+
+    def _swap_station(self) -> Any:
+        if self.firmware is None or self.firmware.swap is None:
+            raise RuntimeError("not a powered battery swap station")
+        return self.firmware.swap
+
     def display_qr(self, evse_id: int = 1) -> str | None:
         """The payment URL the display shows as a QR code at ``evse_id`` (None: none shown)."""
         return self.firmware.web_payment.qr_url(evse_id) if self.firmware is not None else None

@@ -59,6 +59,8 @@ class ChargerConfig:
     #: Queued events beyond this while offline: periodic meter values are thinned (never Started,
     #: Ended or another trigger).
     offline_queue_max: int = 1000
+    #: A battery swap station with this many battery slots (EVSEs 1..N; 0: none, an EV charger).
+    swap_slots: int = 0
     #: OCPP call timeout the charger uses for its own CALLs, s.
     call_timeout_s: float = 30.0
     faults: Faults = field(default_factory=Faults)
@@ -86,6 +88,8 @@ class ChargerConfig:
                 raise ConfigError(f"{key}: must be > 0, got {getattr(self, key)}")
         if not 0 < self.efficiency <= 1:
             raise ConfigError(f"efficiency: must be in (0, 1], got {self.efficiency}")
+        if self.swap_slots != 0 and not 2 <= self.swap_slots <= 16:
+            raise ConfigError(f"swap_slots: {self.swap_slots} is not 0 (no swap station) or 2-16")
         if self.response_time_s < 0:
             raise ConfigError(f"response_time_s: must be >= 0, got {self.response_time_s}")
 

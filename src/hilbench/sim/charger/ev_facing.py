@@ -38,6 +38,8 @@ class EvFacing:
     async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:
         """A card at the charger's reader (the EIM path): Authorize, then start or stop."""
         token = {"idToken": id_token, "type": token_type}
+        if self.fw.swap is not None:  # a swap station's reader authorizes a battery swap (S01)
+            return await self.fw.swap.authorize_local(token)
         if self.fw.tx.tx is not None and self.fw.authorized and self.fw.id_token and self.fw.id_token["idToken"] == id_token:
             self.fw.authorized = False
             self.fw._trigger_hint = "StopAuthorized"

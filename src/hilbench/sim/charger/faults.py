@@ -110,6 +110,10 @@ CATALOGUE: tuple[Fault, ...] = (
           "puts the driver's VAT number on the settlement without asking the CSMS (VatNumberValidation)"),
     Fault("qr-code-unsigned", "payment", "shows the web-payment QR code with a one-time password computed without the shared secret"),
     Fault("web-payment-lock-ignored", "payment", "lets a card start the EVSE while a web payment for it is under way"),
+    # battery swap station
+    Fault("swap-out-without-authorization", "swap", "opens its free slot and releases a battery to a driver nobody authorized"),
+    Fault("swap-battery-data-missing", "swap", "leaves the serial number out of the battery data of BatteryIn"),
+    Fault("swap-charges-wrong-slot", "swap", "reports the swapped-in battery's charging transaction on the next slot's EVSE"),
     Fault("accepts-malformed-tariff", "cost",
           "takes any tariff: another currency, too many price elements, negative fees, conditions it cannot evaluate"),
     Fault("get-tariffs-forgets-default", "cost", "leaves the default tariffs out of GetTariffs"),

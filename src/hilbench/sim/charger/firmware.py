@@ -41,6 +41,7 @@ from hilbench.sim.charger.queue import MessageQueue
 from hilbench.sim.charger.reactive import ReactivePower
 from hilbench.sim.charger.signed_meter import OcmfSigner
 from hilbench.sim.charger.smart_charging import ChargingProfiles
+from hilbench.sim.charger.swap_station import SwapStation
 from hilbench.sim.charger.transactions import Conditions, Transactions
 from hilbench.sim.charger.web_payment import WebPayment
 from hilbench.v2g import sdp
@@ -94,6 +95,7 @@ class Firmware:
         self.tx.billing = self.billing
         self.payment = PaymentTerminal(self)
         self.web_payment = WebPayment(self)
+        self.swap = SwapStation(self, c.swap_slots) if c.swap_slots else None
         self.handlers = Handlers(self)
         self.ev_facing = EvFacing(self)
         self.station: Station | None = None
@@ -445,6 +447,10 @@ class Firmware:
     def tick(self) -> None:
         self.ticks += 1
         c, plant = self.config, self.plant
+        if self.swap is not None:  # a swap station: its slots, not a plugged-in EV
+            self.swap.tick()
+            self._status(False, "A")
+            return
         ev = plant.ev
         grid_ok = plant.grid.output_on and min(plant.grid.present_voltage_v()) > 100.0
         ev_connected = ev.cp_state in ("B", "C", "D")

@@ -43,6 +43,8 @@ class Handlers:
                        "NotifyWebPaymentStarted"):
             table[action] = getattr(self, "_" + action[0].lower() + action[1:])
         table.update(self.fw.billing.table())
+        if self.fw.swap is not None:
+            table.update(self.fw.swap.table())
         return table
 
     # ---- device model --------------------------------------------------------------------------
@@ -245,6 +247,8 @@ class Handlers:
                 self.fw.note(f"remote start's profile refused: {why}")
 
     def _requestStopTransaction(self, _a: str, req: Payload) -> Payload:  # noqa: N802
+        if self.fw.swap is not None and self.fw.swap.stop_charging(req["transactionId"]):
+            return _status("Accepted")
         tx = self.fw.tx.tx
         if tx is None or tx.transaction_id != req["transactionId"]:
             return _status("Rejected", "TxNotFound")
