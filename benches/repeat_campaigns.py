@@ -6,7 +6,8 @@ a campaign's wall time); run by hand or nightly:
 
 Each run is a separate ``hilbench run`` process on its own output folder (the same isolation
 ``hilbench mutate`` gives each run): on ``rigs/sim.toml`` every block, and where ``--all-rigs``
-is given the TLS cases on ``sim-sp3`` and the password and upgrade cases on ``sim-sp2`` too. It
+is given the TLS cases on ``sim-sp3``, the password and upgrade cases on ``sim-sp2`` and the battery
+swap cases on ``sim-swap`` too. It
 writes ``OUT/repeat.json`` (per run its wall time and its non-passing verdicts; per case its
 durations) and prints a summary; exit 1 on any false failure."""
 
@@ -20,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-RUNS = {"sim": [], "sim-sp3": ["--tag", "tls"], "sim-sp2": ["--tag", "upgrade", "--tag", "password"]}
+RUNS = {"sim": [], "sim-sp3": ["--tag", "tls"], "sim-sp2": ["--tag", "upgrade", "--tag", "password"],
+        "sim-swap": ["--block", "S"]}
 
 
 def one(rig: str, extra: list[str], out: Path) -> dict:

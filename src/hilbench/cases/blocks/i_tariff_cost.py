@@ -131,6 +131,43 @@ async def v2g_session_cost(ctx: CaseContext) -> None:
     ctx.measure["total_incl_tax_error"] = round(incl - expected.incl, 4)
 
 
+@case("HB_I_08_CS", "Driver tariff with the authorization: the transaction is billed by it, not by the default tariff",
+      use_cases=["I08", "I12"], requirements=["I08.FR.22", "I12.FR.01", "I12.FR.04"],
+      roles=(*ANALYZER, "card_reader"), timeout_s=90,
+      measurements=[Measurement("authorized", equals="Accepted"),
+                    Measurement("tariff_in_transaction", equals=True, description="transactionInfo.tariffId names the driver's tariff"),
+                    Measurement("total_incl_tax_error", unit="currency", description="DUT - bench, by the driver's tariff")],
+      kills=["driver-tariff-ignored"])
+async def driver_tariff(ctx: CaseContext) -> None:
+    """A default tariff at 30.00/kWh is set; the driver's card is authorized with a tariff of its own
+    at 70.00/kWh (AuthorizeResponse.tariff); the EV charges a few seconds. The final cost must be
+    the driver's tariff's price of the analyzer's energy."""
+    code = await currency(ctx)
+    ctx.check(await set_default(ctx, simple_tariff("HB-I08-DEFAULT", code, 30.0)) == "Accepted", "SetDefaultTariff was not Accepted")
+    mine = simple_tariff("HB-I08-DRIVER", code, 70.0)
+    ctx.csms.answer("Authorize", lambda _a, _req: {"idTokenInfo": {"status": "Accepted"}, "tariff": mine})
+    await integrating(ctx)
+    await ctx.io(ctx.ev.plug_in)
+    ctx.measure["authorized"] = await ctx.card.tap("HB-I08")
+    await ctx.ev.start("auto", "dynamic")
+    await charging_power(ctx)
+    await asyncio.sleep(2.0)
+    dc = session_dc(ctx)
+    started = await ctx.csms.expect_event("Started", timeout=5)
+    tid = started["transactionInfo"]["transactionId"]
+    await ctx.ev.stop()
+    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
+    ended = await ctx.csms.expect_event("Ended", timeout=15)
+    await ctx.io(ctx.power_analyzer.integration_stop)
+    imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    ctx.measure["tariff_in_transaction"] = tariff_ids(events_of(ctx, tid))[:1] == ["HB-I08-DRIVER"]
+    _excl, incl = reported_total(ended.get("costDetails"), "TransactionEvent Ended")
+    expected = expected_cost(mine, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
+                             evse_kind="DC" if dc else "AC")
+    ctx.measure.limits("total_incl_tax_error", low=-expected.tolerance, high=expected.tolerance)
+    ctx.measure["total_incl_tax_error"] = round(incl - expected.incl, 4)
+
+
 @case("HB_I_07_NEG_CS", "SetDefaultTariff: a malformed tariff is refused with the status the spec names, and not held",
       use_cases=["I07"], requirements=["I07.FR.02", "I07.FR.04"],
       measurements=[Measurement("foreign_currency", equals="Rejected"),

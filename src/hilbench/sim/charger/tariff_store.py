@@ -177,7 +177,8 @@ class TariffStore:
         """The tariff a transaction at ``evse_id`` for ``id_token`` is billed by: the driver's, else
         the EVSE's default in force."""
         for a in self.assignments:
-            if a.kind == "DriverTariff" and id_token is not None and id_token in a.id_tokens:
+            if a.kind == "DriverTariff" and id_token is not None and id_token in a.id_tokens \
+                    and not self.faults.on("driver-tariff-ignored"):
                 return a.tariff
         self._prune()
         return next((a.tariff for a in self.assignments if a.kind == "DefaultTariff" and evse_id in a.evse_ids
