@@ -139,6 +139,7 @@ def test_a_v2g_session_nets_import_against_export_with_tax() -> None:
     ("export-billed-as-import", 1 + 15 * 0.30 + 0.12, 1 + 15 * 0.30 * 1.2 + 0.12),
     ("cost-without-tax", 3.62, 3.62),
     ("tariff-condition-ignored", 1 + 0.5 + 0.12, 1 + 0.5 * 1.2 + 0.12),  # everything at 0.10: 10 - 5 kWh
+    ("idle-billed-as-charging", 3.62 + 0.06, 4.12 + 0.06),  # the idle minute at the charging-time price
 ])
 def test_the_cost_faults_change_the_total_as_named(fault: str, excl: float, incl: float) -> None:
     assert _session((fault,)).details()["totalCost"]["total"] == {"exclTax": pytest.approx(excl), "inclTax": pytest.approx(incl)}

@@ -50,6 +50,17 @@ def test_conditions_that_change_within_a_session_are_refused(conditions: dict[st
         expected_cost(tariff, import_wh=1.0, export_wh=0.0, local=NOON, evse_kind="DC")
 
 
+def test_charging_and_idle_time_are_priced_as_measured() -> None:
+    tariff = {"tariffId": "T", "currency": "EUR", "chargingTime": {"prices": [{"priceMinute": 6.0}]},
+              "idleTime": {"prices": [{"priceMinute": 1.5}], "taxRates": [{"type": "VAT", "tax": 20.0}]}}
+    e = expected_cost(tariff, import_wh=0.0, export_wh=0.0, local=NOON, evse_kind="DC", charging_s=30.0, idle_s=60.0)
+    assert (e.time, e.excl) == (pytest.approx(3.0 + 1.5), pytest.approx(4.5))
+    assert e.incl == pytest.approx(3.0 + 1.5 * 1.2)
+    assert e.tolerance == pytest.approx(0.015 + 0.1 * 0.3 + 0.025 * 0.3 * 1.2)
+    with pytest.raises(TariffNotPriceable, match="chargingTime prices need the session's chargingTime"):
+        expected_cost(tariff, import_wh=0.0, export_wh=0.0, local=NOON, evse_kind="DC")
+
+
 def test_taxes_stack() -> None:
     assert taxed(100.0, [{"type": "VAT", "tax": 20.0}, {"type": "Levy", "tax": 10.0, "stack": 1}]) == pytest.approx(132.0)
 

@@ -10,8 +10,12 @@ first element whose conditions hold applies. A condition that would change withi
 energy, a duration, a power level) is refused as a bench error: the bench could not say which
 element held when. Exported energy is a negative volume: a positive price credits the driver.
 
+Charging and idle time are priced when the case gives them as it measured them (the time the
+analyzer saw energy flow, and the rest of the transaction).
+
 The tolerance: the analyzer stands for a class-1 meter, so each energy cost may be 1 % off; each
-reported dimension may be rounded to the cent (half a cent each)."""
+reported dimension may be rounded to the cent (half a cent each); a measured time may be
+``TIME_UNCERTAINTY_S`` off."""
 
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ VARYING = ("minEnergy", "maxEnergy", "minCurrent", "maxCurrent", "minTime", "max
            "maxChargingTime", "minIdleTime", "maxIdleTime")
 METER_CLASS_PCT = 1.0
 ROUNDING = 0.005
+#: How far the bench's measure of a charging or idle time may be from the DUT's: the analyzer's
+#: sampling period and the messages' latency, s.
+TIME_UNCERTAINTY_S = 0.3
 
 
 class TariffNotPriceable(HilbenchError):
@@ -42,6 +49,7 @@ class TariffNotPriceable(HilbenchError):
 class Expected:
     fixed: float
     energy: float  #: excluding tax, import less export credit
+    time: float  #: excluding tax, charging and idle time
     excl: float
     incl: float
     tolerance: float  #: ± on ``excl`` and ``incl``
@@ -113,13 +121,32 @@ def energy_price(tariff: Payload, local: dt.datetime, direction: int, evse_kind:
     return None
 
 
+def _time_cost(tariff: Payload, seconds: dict[str, float | None], local: dt.datetime,
+               evse_kind: str) -> tuple[float, float, float]:
+    """(excl. tax, incl. tax, tolerance) of the charging and idle time prices."""
+    excl = incl = tolerance = 0.0
+    for name, spent in seconds.items():
+        dimension = tariff.get(name) or {}
+        prices = dimension.get("prices", [])
+        if not any(float(p.get("priceMinute", 0)) for p in prices):
+            continue
+        if spent is None:
+            raise TariffNotPriceable(f"{name} prices need the session's {name} as the analyzer measured it")
+        per_minute = next((float(p["priceMinute"]) for p in prices if applies(p.get("conditions") or {}, local, 1, evse_kind)), 0.0)
+        rates = dimension.get("taxRates", [])
+        excl += per_minute * spent / 60.0
+        incl += taxed(per_minute * spent / 60.0, rates)
+        tolerance += abs(per_minute) / 60.0 * TIME_UNCERTAINTY_S * max(1.0, taxed(1.0, rates))
+    return excl, incl, tolerance
+
+
 def expected_cost(tariff: Payload, *, import_wh: float, export_wh: float, local: dt.datetime,
-                  evse_kind: str) -> Expected:
+                  evse_kind: str, charging_s: float | None = None, idle_s: float | None = None) -> Expected:
     """The cost of a session that imported ``import_wh`` and exported ``export_wh`` (both ≥ 0)
-    under ``tariff``, at local time ``local``."""
-    for name in ("chargingTime", "idleTime"):
-        if any(float(p.get("priceMinute", 0)) for p in (tariff.get(name) or {}).get("prices", [])):
-            raise TariffNotPriceable(f"{name} prices need the DUT's own split of charging and idle time")
+    under ``tariff``, at local time ``local``; with time prices, ``charging_s`` and ``idle_s`` are
+    the time the analyzer saw energy flow and the rest of the transaction."""
+    time_excl, time_incl, time_tolerance = _time_cost(tariff, {"chargingTime": charging_s, "idleTime": idle_s},
+                                                       local, evse_kind)
     fixed = next((float(p["priceFixed"]) for p in (tariff.get("fixedFee") or {}).get("prices", [])
                   if applies(p.get("conditions") or {}, local, 1, evse_kind)), 0.0)
     p_import = energy_price(tariff, local, 1, evse_kind)
@@ -129,10 +156,10 @@ def expected_cost(tariff: Payload, *, import_wh: float, export_wh: float, local:
     energy = import_cost + export_cost
     energy_rates = (tariff.get("energy") or {}).get("taxRates", [])
     fixed_rates = (tariff.get("fixedFee") or {}).get("taxRates", [])
-    incl = taxed(energy, energy_rates) + taxed(fixed, fixed_rates)
+    incl = taxed(energy, energy_rates) + taxed(fixed, fixed_rates) + time_incl
     gross_factor = max(1.0, taxed(1.0, energy_rates))
-    tolerance = METER_CLASS_PCT / 100.0 * (abs(import_cost) + abs(export_cost)) * gross_factor + 3 * ROUNDING
-    return Expected(fixed, energy, fixed + energy, incl, tolerance, p_import, p_export)
+    tolerance = METER_CLASS_PCT / 100.0 * (abs(import_cost) + abs(export_cost)) * gross_factor + 3 * ROUNDING + time_tolerance
+    return Expected(fixed, energy, time_excl, fixed + energy + time_excl, incl, tolerance, p_import, p_export)
 
 
 def reported_total(details: Any, where: str) -> tuple[float, float]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import Any
 
 from hilbench.cases.blocks.e_transactions import charging_power, events_of, remote_start
 from hilbench.cases.model import CaseSkipped, Measurement, case
-from hilbench.cases.power import outlet_energy, session_dc
-from hilbench.cases.profiles import central_setpoint
+from hilbench.cases.power import outlet_energy, outlet_power, session_dc
+from hilbench.cases.profiles import central_setpoint, tx_profile
 from hilbench.cases.tariff_cost import expected_cost, local_time, reported_total
 from hilbench.runner.context import CaseContext
 
@@ -166,6 +167,53 @@ async def driver_tariff(ctx: CaseContext) -> None:
                              evse_kind="DC" if dc else "AC")
     ctx.measure.limits("total_incl_tax_error", low=-expected.tolerance, high=expected.tolerance)
     ctx.measure["total_incl_tax_error"] = round(incl - expected.incl, 4)
+
+
+@case("HB_I_12_TIME_CS", "Charging and idle time priced per minute: the DUT's total against the times the analyzer saw energy flow and not",
+      use_cases=["I12"], requirements=["I12.FR.10", "I12.FR.11"], roles=ANALYZER, timeout_s=90,
+      measurements=[Measurement("charging_s", unit="s", low=1.0, description="the analyzer's outlet power above 50 W"),
+                    Measurement("idle_s", unit="s", low=1.0, description="the rest of the transaction"),
+                    Measurement("total_excl_tax_error", unit="currency", description="DUT - bench")],
+      kills=["idle-billed-as-charging"])
+async def time_priced(ctx: CaseContext) -> None:
+    """Charging time costs 6.00 a minute, idle time 1.50. The bench samples the outlet power from the
+    Started to the Ended it receives: the EV charges for a while, then a TxProfile limit of 0 W
+    keeps it connected without energy (SuspendedEVSE) until the transaction ends."""
+    tariff = {"tariffId": "HB-I12-TIME", "currency": await currency(ctx),
+              "chargingTime": {"prices": [{"priceMinute": 6.0}]}, "idleTime": {"prices": [{"priceMinute": 1.5}]}}
+    ctx.check(await set_default(ctx, tariff) == "Accepted", "SetDefaultTariff was not Accepted")
+    await ctx.io(ctx.ev.plug_in)
+    tid = await remote_start(ctx, "HB-I12-TIME", 1204)
+    begin = time.monotonic()
+    samples: list[tuple[float, float]] = []
+
+    async def sample() -> None:
+        while True:
+            samples.append((time.monotonic(), (await outlet_power(ctx))[0]))
+            await asyncio.sleep(0.05)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        await ctx.ev.start("auto", "dynamic")
+        await charging_power(ctx)
+        await asyncio.sleep(2.5)
+        await ctx.csms.call("SetChargingProfile", tx_profile(tid, [{"startPeriod": 0, "limit": 0.0}]))
+        await asyncio.sleep(2.0)
+        await ctx.ev.stop()
+        await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
+        ended = await ctx.csms.expect_event("Ended", timeout=15)
+        end = time.monotonic()
+    finally:
+        sampler.cancel()
+    flowing = sum(b[0] - a[0] for a, b in zip(samples, samples[1:]) if abs(a[1]) > 50.0 and b[0] <= end)
+    ctx.measure["charging_s"], ctx.measure["idle_s"] = round(flowing, 2), round(end - begin - flowing, 2)
+    excl, _incl = reported_total(ended.get("costDetails"), "TransactionEvent Ended")
+    expected = expected_cost(tariff, import_wh=0.0, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
+                             evse_kind="DC", charging_s=flowing, idle_s=end - begin - flowing)
+    ctx.note(f"analyzer: {flowing:.2f} s charging, {end - begin - flowing:.2f} s idle: {expected.excl:.4f} "
+             f"(± {expected.tolerance:.4f}); DUT {excl:.4f}")
+    ctx.measure.limits("total_excl_tax_error", low=-expected.tolerance, high=expected.tolerance)
+    ctx.measure["total_excl_tax_error"] = round(excl - expected.excl, 4)
 
 
 @case("HB_I_07_NEG_CS", "SetDefaultTariff: a malformed tariff is refused with the status the spec names, and not held",

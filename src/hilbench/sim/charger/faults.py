@@ -102,6 +102,7 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("cost-without-tax", "cost", "reports costs including tax equal to the costs excluding tax"),
     Fault("tariff-condition-ignored", "cost", "bills every kWh, minute and fee at a dimension's first price element, whatever its conditions"),
     Fault("driver-tariff-ignored", "cost", "bills a driver by the default tariff although the authorization came with the driver's own"),
+    Fault("idle-billed-as-charging", "cost", "bills the time the EV is connected without energy flowing at the charging-time price"),
     Fault("change-tariff-ignored", "cost", "answers ChangeTransactionTariff Accepted (and reports TariffChanged) but bills on at the old tariff"),
     Fault("no-running-cost-updates", "cost", "sends no TransactionEvent RunningCost whatever TariffCostCtrlr.Interval[Cost] says"),
     Fault("ignores-max-cost", "cost", "does not stop a transaction at its maxCost limit"),

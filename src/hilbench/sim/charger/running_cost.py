@@ -168,7 +168,7 @@ class RunningCost:
             keys.append(("energy", direction, id(element)))
             self.energy_wh += volume
         flowing = abs(power_w) > FLOWING_W
-        dimension = "chargingTime" if flowing else "idleTime"
+        dimension = "chargingTime" if flowing or self.faults.on("idle-billed-as-charging") else "idleTime"
         element = self._element(dimension, self._instant(now, power_w))
         if element is not None:
             self.cost[dimension] += float(element["priceMinute"]) * seconds / 60.0
