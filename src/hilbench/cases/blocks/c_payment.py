@@ -18,7 +18,8 @@ from typing import Any
 
 from hilbench.cases.blocks.e_cost_limit import end_transaction, limit_measurements, until_cost_limit
 from hilbench.cases.blocks.e_transactions import charging_power
-from hilbench.cases.blocks.i_tariff_cost import currency, integrating, set_default, simple_tariff
+from hilbench.cases.blocks.i_tariff_cost import currency, set_default, simple_tariff
+from hilbench.cases.sessions import integrating
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import outlet_energy, session_dc
 from hilbench.cases.qr_code import qr_problem

@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from hilbench.cases.blocks.e_transactions import charging_power, remote_start
-from hilbench.cases.blocks.i_tariff_cost import ANALYZER, currency, integrating, set_default, simple_tariff
+from hilbench.cases.blocks.i_tariff_cost import ANALYZER, currency, set_default, simple_tariff
+from hilbench.cases.sessions import integrating
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import outlet_energy, outlet_power, session_dc
 from hilbench.cases.tariff_cost import expected_cost

@@ -17,7 +17,8 @@ from typing import Any
 from hilbench.cases.blocks.e_transactions import charging_power, events_of, remote_start
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.power import outlet_energy, outlet_power, session_dc
-from hilbench.cases.profiles import central_setpoint, tx_profile
+from hilbench.cases.profiles import tx_profile
+from hilbench.cases.sessions import integrating, v2g_round_trip
 from hilbench.cases.tariff_cost import expected_cost, local_time, reported_total
 from hilbench.runner.context import CaseContext
 
@@ -39,11 +40,6 @@ def simple_tariff(tariff_id: str, currency_code: str, price_kwh: float, **more: 
 async def set_default(ctx: CaseContext, tariff: Payload, evse_id: int = 0) -> str:
     res = await ctx.csms.call("SetDefaultTariff", {"evseId": evse_id, "tariff": tariff})
     return str(res["status"])
-
-
-async def integrating(ctx: CaseContext) -> None:
-    await ctx.io(ctx.power_analyzer.integration_reset)
-    await ctx.io(ctx.power_analyzer.integration_start)
 
 
 def tariff_ids(events: list[Payload]) -> list[str]:
@@ -98,21 +94,8 @@ async def v2g_session_cost(ctx: CaseContext) -> None:
     tariff = v2g_tariff("HB-I12-V2G", code, local_time(start, zone))
     ctx.measure["default_tariff_status"] = await set_default(ctx, tariff)
     await ctx.csms.set_variables(("TariffCostCtrlr", "Interval", 1, {"instance": "Cost"}))
-    await integrating(ctx)
-    await ctx.io(ctx.ev.plug_in)
-    tid = await remote_start(ctx, "HB-I12", 1201)
-    await ctx.ev.start("auto", "dynamic")
-    await ctx.csms.expect("NotifyEVChargingNeeds", 15)
-    await ctx.csms.call("SetChargingProfile", central_setpoint(tid, [(0, 7_000.0), (3, -5_000.0)]))
-    await asyncio.sleep(5.0)
-    dc = session_dc(ctx)
-    await ctx.ev.stop()
-    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-    ended = await ctx.csms.expect_event("Ended", timeout=15)
-    await ctx.io(ctx.power_analyzer.integration_stop)
-    imported, exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
-    ctx.check(imported > 1.0 and exported > 1.0,
-              f"too little energy to judge (analyzer import {imported:.2f} Wh, export {exported:.2f} Wh)")
+    trip = await v2g_round_trip(ctx, "HB-I12", 1201, seconds=5.0)
+    tid, ended, imported, exported, dc = trip.transaction_id, trip.ended, trip.import_wh, trip.export_wh, trip.dc
     events = events_of(ctx, tid)
     ctx.measure["tariff_in_transaction"] = tariff["tariffId"] in tariff_ids(events)
     running = [e for e in events if e["triggerReason"] == "RunningCost"]
@@ -121,7 +104,7 @@ async def v2g_session_cost(ctx: CaseContext) -> None:
     ctx.measure["running_cost_updates"] = len(running)
     details = ended.get("costDetails")
     excl, incl = reported_total(details, "TransactionEvent Ended")
-    ctx.measure["cost_currency"] = details["totalCost"].get("currency") == code
+    ctx.measure["cost_currency"] = (details or {}).get("totalCost", {}).get("currency") == code
     expected = expected_cost(tariff, import_wh=imported, export_wh=exported, local=local_time(start, zone),
                              evse_kind="DC" if dc else "AC")
     ctx.note(f"analyzer: import {imported:.3f} Wh, export {exported:.3f} Wh; bench: {expected.excl:.4f} excl., "

@@ -10,8 +10,7 @@ from typing import Any
 
 from hilbench.cases.blocks.e_transactions import charging_power, events_of, remote_start
 from hilbench.cases.model import Measurement, case
-from hilbench.cases.power import outlet_energy, session_dc
-from hilbench.cases.profiles import central_setpoint
+from hilbench.cases.sessions import v2g_round_trip
 from hilbench.ocmf import check_transaction, verify_signed_meter_value
 from hilbench.runner.context import CaseContext
 
@@ -120,25 +119,10 @@ async def energy_accuracy(ctx: CaseContext) -> None:
     same interval."""
     await ctx.csms.set_variables(("SampledDataCtrlr", "TxStartedMeasurands", "Energy.Active.Import.Register,Energy.Active.Export.Register"),
                                  ("SampledDataCtrlr", "TxEndedMeasurands", "Energy.Active.Import.Register,Energy.Active.Export.Register"))
-    await ctx.io(ctx.power_analyzer.integration_reset)
-    await ctx.io(ctx.power_analyzer.integration_start)
-    await ctx.io(ctx.ev.plug_in)
-    tid = await remote_start(ctx, "HB-J-ACC", 203)
-    await ctx.ev.start("auto", "dynamic")
-    await ctx.csms.expect("NotifyEVChargingNeeds", 15)
-    await ctx.csms.call("SetChargingProfile", central_setpoint(tid, [(0, 7_000.0), (3, -5_000.0)]))
-    await asyncio.sleep(6.0)
-    dc_side = session_dc(ctx)
-    await ctx.ev.stop()
-    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-    ended = await ctx.csms.expect_event("Ended", timeout=15)
-    await ctx.io(ctx.power_analyzer.integration_stop)
-    reading = await ctx.io(ctx.power_analyzer.read)  # the element where the DUT meters: its outlet
-    ref_import, ref_export = outlet_energy(reading, dc_side)
-    started = events_of(ctx, tid)[0]
+    trip = await v2g_round_trip(ctx, "HB-J-ACC", 203, seconds=6.0)
+    ref_import, ref_export, ended = trip.import_wh, trip.export_wh, trip.ended
+    started = events_of(ctx, trip.transaction_id)[0]
     imported = (_register(ended, "Energy.Active.Import.Register") or 0.0) - (_register(started, "Energy.Active.Import.Register") or 0.0)
     exported = (_register(ended, "Energy.Active.Export.Register") or 0.0) - (_register(started, "Energy.Active.Export.Register") or 0.0)
-    ctx.check(ref_import > 1.0 and ref_export > 1.0,
-              f"too little energy to judge (analyzer import {ref_import:.2f} Wh, export {ref_export:.2f} Wh)")
     ctx.measure["import_error"] = round(100.0 * (imported - ref_import) / ref_import, 3)
     ctx.measure["export_error"] = round(100.0 * (exported - ref_export) / ref_export, 3)

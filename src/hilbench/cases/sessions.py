@@ -1,0 +1,50 @@
+"""Bench EV sessions the cases share, measured by the power analyzer at the DUT's outlet: its
+integrator started afresh, and a V2G round trip — the EV charges at 7 kW, then discharges at 5 kW
+under a CentralSetpoint — with the import and export energy the analyzer counted over it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from hilbench.cases.blocks.e_transactions import remote_start
+from hilbench.cases.power import outlet_energy, session_dc
+from hilbench.cases.profiles import central_setpoint
+from hilbench.runner.context import CaseContext
+
+
+async def integrating(ctx: CaseContext) -> None:
+    """The analyzer's integrator reset and started: it counts from here."""
+    await ctx.io(ctx.power_analyzer.integration_reset)
+    await ctx.io(ctx.power_analyzer.integration_start)
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    transaction_id: str
+    ended: dict[str, Any]  #: the DUT's TransactionEvent Ended
+    import_wh: float  #: the analyzer's, at the DUT's outlet
+    export_wh: float
+    dc: bool  #: a DC session (the outlet is the analyzer's DC element)
+
+
+async def v2g_round_trip(ctx: CaseContext, token: str, remote_start_id: int, *, seconds: float) -> RoundTrip:
+    """Plugged in and started remotely, the bench EV charges, then (3 s into the transaction)
+    discharges for the rest of ``seconds``; the transaction stopped, the analyzer's energy read."""
+    await integrating(ctx)
+    await ctx.io(ctx.ev.plug_in)
+    tid = await remote_start(ctx, token, remote_start_id)
+    await ctx.ev.start("auto", "dynamic")
+    await ctx.csms.expect("NotifyEVChargingNeeds", 15)
+    await ctx.csms.call("SetChargingProfile", central_setpoint(tid, [(0, 7_000.0), (3, -5_000.0)]))
+    await asyncio.sleep(seconds)
+    dc = session_dc(ctx)
+    await ctx.ev.stop()
+    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
+    ended = await ctx.csms.expect_event("Ended", timeout=15)
+    await ctx.io(ctx.power_analyzer.integration_stop)
+    imported, exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    ctx.check(imported > 1.0 and exported > 1.0,
+              f"too little energy to judge (analyzer import {imported:.2f} Wh, export {exported:.2f} Wh)")
+    return RoundTrip(tid, ended, imported, exported, dc)
