@@ -36,14 +36,15 @@ REACTION_S = 0.5
 UNKNOWN_VAT = "DE000000000"
 
 
-async def _settlement(ctx: CaseContext, tid: str, timeout: float = 10.0) -> dict[str, Any]:
-    """The DUT's NotifySettlement for transaction ``tid`` (before or after its Ended)."""
+async def _settlement(ctx: CaseContext, tid: str | None, timeout: float = 10.0) -> dict[str, Any]:
+    """The DUT's NotifySettlement for transaction ``tid`` (before or after its Ended; None: one
+    without a transaction)."""
     deadline = time.monotonic() + timeout
     while True:
         found = [p for p in ctx.csms.received("NotifySettlement") if p.get("transactionId") in (tid, None)]
         if found:
             return found[-1]
-        ctx.check(time.monotonic() < deadline, f"no NotifySettlement for transaction {tid} within {timeout:g} s")
+        ctx.check(time.monotonic() < deadline, f"no NotifySettlement {f'for transaction {tid} ' if tid else ''}within {timeout:g} s")
         await asyncio.sleep(0.05)
 
 
@@ -112,6 +113,28 @@ async def terminal_payment(ctx: CaseContext) -> None:
     ctx.measure.limits("settlement_error", low=-cost.tolerance, high=cost.tolerance)
     ctx.measure["settlement_error"] = round(float(settlement["settlementAmount"]) - cost.incl, 4)
     ctx.note(f"analyzer {imported:.3f} Wh: {cost.incl:.4f} incl. tax; settled {settlement['settlementAmount']}")
+
+
+@case("HB_C_19_CS", "Card payment that no transaction follows: the authorization released, NotifySettlement Canceled",
+      use_cases=["C19"], requirements=["C19.FR.01", "C19.FR.02"], roles=("csms", "ev_emulator", "card_reader"), timeout_s=30,
+      measurements=[Measurement("paid", equals="Accepted"), Measurement("settlement_status", equals="Canceled"),
+                    Measurement("settled_amount", low=0.0, high=0.0), Measurement("without_transaction", equals=True),
+                    Measurement("transaction_after_timeout", equals=False,
+                                description="a transaction starts when an EV plugs in after the timeout")],
+      kills=["payment-not-released"])
+async def payment_cancelled(ctx: CaseContext) -> None:
+    """TxCtrlr.EVConnectionTimeOut is 2 s; a card is presented at the terminal and no EV comes. The
+    DUT must release the pre-authorization and say so; an EV plugged in afterwards must not start
+    a transaction on the released card."""
+    await ctx.csms.set_variables(("TxCtrlr", "EVConnectionTimeOut", 2))
+    ctx.measure["paid"] = await ctx.card.pay("MASTERCARD", "Debit")
+    settlement = await _settlement(ctx, None, timeout=6.0)
+    ctx.measure["settlement_status"] = settlement["status"]
+    ctx.measure["settled_amount"] = float(settlement["settlementAmount"])
+    ctx.measure["without_transaction"] = "transactionId" not in settlement
+    await ctx.io(ctx.ev.plug_in)
+    started = await ctx.csms.expect_event("Started", timeout=1.5, required=False)
+    ctx.measure["transaction_after_timeout"] = started is not None
 
 
 QR_TEMPLATE = "https://pay.hilbench.test/{chargingstationid}/{evse}/{totp}?v={version}"

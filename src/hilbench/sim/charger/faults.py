@@ -108,6 +108,8 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("ignores-max-cost", "cost", "does not stop a transaction at its maxCost limit"),
     Fault("prepaid-limit-overrun", "cost", "holds a maxCost limit against the cost excluding tax, so the driver pays the tax beyond it"),
     Fault("settlement-amount-wrong", "payment", "settles an ad hoc card payment for the cost excluding tax"),
+    Fault("payment-not-released", "payment",
+          "keeps a card payment's authorization when no transaction follows in EVConnectionTimeOut (no NotifySettlement Canceled)"),
     Fault("vat-number-not-validated", "payment",
           "puts the driver's VAT number on the settlement without asking the CSMS (VatNumberValidation)"),
     Fault("qr-code-unsigned", "payment", "shows the web-payment QR code with a one-time password computed without the shared secret"),

@@ -497,6 +497,7 @@ class Firmware:
             state = "EVConnected"
         conditions = Conditions(ev_connected, self.authorized, ev_connected and ev_ready and self.authorized
                                 and ev.contactor_closed, abs(output) > FLOWING_W)
+        self.payment.tick()
         hint, self._trigger_hint = self._trigger_hint, None
         had_tx = self.tx.tx
         self.tx.tick(conditions, state, id_token=self.id_token, remote_start_id=self.remote_start_id,

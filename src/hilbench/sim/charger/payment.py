@@ -3,7 +3,9 @@ locally connected terminal, C21 settlement at the end, C22 a failed one): a bank
 pre-authorizes ``PaymentCtrlr.AuthorizationAmount`` with the payment service provider (here: the
 terminal itself, which always grants it) and yields its reference, pspRef, which becomes the
 idToken (type DirectPayment, with the card's brand and recognition as additional info). The
-transaction it starts is limited to the pre-authorized amount (maxCost, reported with LimitSet).
+transaction it starts is limited to the pre-authorized amount (maxCost, reported with LimitSet);
+when no transaction starts within ``TxCtrlr.EVConnectionTimeOut``, the terminal releases the
+pre-authorization and the charger reports NotifySettlement Canceled (C19).
 A VAT number the driver enters for a company receipt is validated with the CSMS
 (VatNumberValidation) and goes on the settlement only when the CSMS accepted it. At the end the
 terminal settles the transaction's final cost, tax included, and the charger reports it with
@@ -11,8 +13,9 @@ NotifySettlement."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from hilbench.ocpp.defaults import now_iso
@@ -32,6 +35,7 @@ class CardPayment:
     vat_number: str | None = None
     vat_company: Payload | None = None
     transaction_id: str | None = None
+    at: float = field(default_factory=time.monotonic)  #: when the card was presented
 
 
 class PaymentTerminal:
@@ -64,6 +68,20 @@ class PaymentTerminal:
         self.payment = payment
         self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
         return "Accepted"
+
+    def tick(self) -> None:
+        """A card payment that no transaction followed in EVConnectionTimeOut is cancelled (C19)."""
+        p = self.payment
+        timeout = self.fw.dm.get_int("TxCtrlr", "EVConnectionTimeOut")
+        if p is None or p.transaction_id is not None or time.monotonic() - p.at <= timeout \
+                or self.fw.faults.on("payment-not-released"):
+            return
+        self.payment = None
+        self.fw.authorized, self.fw.id_token = False, None
+        settlement = {"pspRef": p.psp_ref, "status": "Canceled", "settlementAmount": 0.0, "settlementTime": now_iso(),
+                      "statusInfo": f"no transaction within EVConnectionTimeOut ({timeout} s): the authorization released"}
+        self.settlements.append(settlement)
+        self.fw.emit("NotifySettlement", settlement)
 
     def transaction_started(self, tx: Transaction) -> None:
         """A transaction of the card's token is limited to the pre-authorized amount."""
