@@ -26,7 +26,7 @@ from hilbench.sim.charger.signed_meter import OcmfSigner, reading
 STOPPED = {"EnergyLimitReached": "EnergyLimitReached", "TimeLimitReached": "TimeLimitReached",
            "SoCLimitReached": "SOCLimitReached", "RemoteStop": "Remote", "StopAuthorized": "Local",
            "EVCommunicationLost": "EVDisconnected", "Deauthorized": "DeAuthorized", "ResetCommand": "ImmediateReset",
-           "AbnormalCondition": "PowerLoss", "CostLimitReached": "LocalOutOfCredit"}
+           "AbnormalCondition": "PowerLoss"}
 
 
 @dataclass
