@@ -65,7 +65,8 @@ test-python: build peers chromium
 
 # The full mutation kill matrix (not part of `make test`, which runs a subset): every case of the
 # library against the virtual charger once clean and once per named fault; the TLS cases and their
-# faults on the security-profile-3 rig, the password and profile upgrade cases on the profile-2 rig.
+# faults on the security-profile-3 rig, the password and profile upgrade cases on the profile-2 rig,
+# the battery swap cases on the swap station's rig.
 # A simulated campaign mostly waits on the plant's real time (about a third of a core), so four
 # runs at a time fit two cores.
 MUTATE_JOBS ?= 4
@@ -75,6 +76,8 @@ mutate: build
 	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if 'tls' in c.tags for f in c.kills})))")
 	$(VENV)/bin/hilbench mutate --rig sim-sp2 --tag upgrade --tag password --out out/mutation-sp2 --jobs $(MUTATE_JOBS) \
 	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if {'upgrade', 'password'} & set(c.tags) for f in c.kills})))")
+	$(VENV)/bin/hilbench mutate --rig sim-swap --block S --out out/mutation-swap --jobs $(MUTATE_JOBS) \
+	  $$($(PY) -c "from hilbench.cases.model import library; print(' '.join(sorted({'--fault ' + f for c in library().values() if c.block == 'S' for f in c.kills})))")
 
 bench: build
 	cargo bench -p hilbench-core --bench integrate --bench ocmf --bench v2g

@@ -156,7 +156,6 @@ def mutate_command(
     k: Annotated[Optional[str], typer.Option("-k", help="cases whose id or title contains this")] = None,
     tag: Annotated[Optional[list[str]], typer.Option(help="cases with this tag (repeat)")] = None,
     case: Annotated[Optional[list[str]], typer.Option(help="a case by its id (repeat)")] = None,
-    progress_file: Annotated[Optional[Path], typer.Option(hidden=True, help="append each verdict as a JSON line")] = None,
     fault: Annotated[Optional[list[str]], typer.Option(help="only these faults (repeat; default: every fault "
                                                             "the rig can show)")] = None,
     jobs: Annotated[Optional[int], typer.Option(min=1, help="runs at a time (default: the CPU count; a simulated "
@@ -177,21 +176,26 @@ def mutate_command(
         raise cli_args.bad("--rig", "mutation needs the virtual charger as the rig's DUT ([dut] kind = \"virtual\")")
     Faults(fault or ())
     select(library(), blocks=[b.strip() for b in block.split(",")] if block else None, pattern=k,
-                    tags=tag)  # usage errors now
+           tags=tag, ids=case)  # usage errors now
     selection = (["--block", block] if block else []) + (["-k", k] if k else []) + \
-        [a for t in tag or [] for a in ("--tag", t)]
+        [a for t in tag or [] for a in ("--tag", t)] + [a for c in case or [] for a in ("--case", c)]
     faults = list(fault) if fault else [f.name for f in CATALOGUE]
     lacking = {tag for tag, ok in (("tls", config.csms.security_profile >= 2),
                                    ("password", config.csms.security_profile in (1, 2)),
                                    ("upgrade", config.csms.upgrade_port is not None)) if not ok}
+    if not (config.dut.virtual or {}).get("swap_slots"):
+        lacking.add("swap_bay")  # a role, not a tag: the battery swap cases need a swap station
     if not fault and lacking:  # what only cases this rig cannot run can show is left out
         cases = library().values()
-        only = {f for c in cases if lacking & set(c.tags) for f in c.kills} - \
-            {f for c in cases if not lacking & set(c.tags) for f in c.kills}
+
+        def unrunnable(c: Any) -> bool:
+            return bool(lacking & (set(c.tags) | set(c.roles)))
+
+        only = {f for c in cases if unrunnable(c) for f in c.kills} - {f for c in cases if not unrunnable(c) for f in c.kills}
         faults = [f for f in faults if f not in only]
         console.print(f"{len(only)} faults only the {' and '.join(sorted(lacking))} cases show are left out: the rig "
-                      f"cannot run those cases (their matrices: --rig sim-sp3 --tag tls; --rig sim-sp2 --tag upgrade --tag password)",
-                      highlight=False, soft_wrap=True)
+                      f"cannot run those cases (their matrices: --rig sim-sp3 --tag tls; --rig sim-sp2 --tag upgrade "
+                      f"--tag password; --rig sim-swap --block S)", highlight=False, soft_wrap=True)
 
     def progress(name: str, verdicts: dict[str, str]) -> None:
         failed = [i for i, v in verdicts.items() if v == "fail"]
