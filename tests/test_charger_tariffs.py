@@ -131,7 +131,7 @@ def test_a_v2g_session_nets_import_against_export_with_tax() -> None:
     assert total["total"] == {"exclTax": pytest.approx(3.62), "inclTax": pytest.approx(4.12)}
     assert d["totalUsage"] == {"energy": pytest.approx(5000.0), "chargingTime": 120, "idleTime": 60}
     periods = d["chargingPeriods"]
-    assert [p["startPeriod"] for p in periods] == ["2026-12-05T14:30:00Z", "2026-12-05T14:31:01Z"]
+    assert [p["startPeriod"] for p in periods] == ["2026-12-05T14:30:00Z", "2026-12-05T14:31:00Z"]
     assert periods[1]["dimensions"][0] == {"type": "Energy", "volume": pytest.approx(-5000.0)}
 
 

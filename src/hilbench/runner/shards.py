@@ -66,7 +66,9 @@ def run_shards(parts: list[tuple[str, list[Case]]], out: Path, order: list[str],
         args = [sys.executable, "-m", "hilbench", "run", "--rig", rig, "--out", str(folder), "--progress-file", str(feed)]
         for c in part:
             args += ["--case", c.id]
-        children.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+        # stderr to a file, not a pipe: a shard that logs much would block on a pipe nobody reads
+        with (folder / "stderr.log").open("w", encoding="utf-8") as log:
+            children.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, text=True))
         feeds.append([feed, 0])
     try:
         while any(child.poll() is None for child in children):
@@ -80,7 +82,8 @@ def run_shards(parts: list[tuple[str, list[Case]]], out: Path, order: list[str],
     for i, child in enumerate(children):
         path = out / f"shard-{i + 1}" / "record.json"
         if not path.exists():
-            raise BenchError(f"shard {i + 1} wrote no record: {(child.stderr.read() if child.stderr else '')[-800:]}")
+            err = (out / f"shard-{i + 1}" / "stderr.log").read_text(encoding="utf-8", errors="replace")
+            raise BenchError(f"shard {i + 1} wrote no record: {err[-800:]}")
         records.append(json.loads(path.read_text(encoding="utf-8")))
         _gather_traces(out / f"shard-{i + 1}", out, i + 1)
     record = merge(records, order)

@@ -38,10 +38,10 @@ UNKNOWN_VAT = "DE000000000"
 
 async def _settlement(ctx: CaseContext, tid: str | None, timeout: float = 10.0) -> dict[str, Any]:
     """The DUT's NotifySettlement for transaction ``tid`` (before or after its Ended; None: one
-    without a transaction)."""
+    without a transaction, a payment no transaction followed)."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [p for p in ctx.csms.received("NotifySettlement") if p.get("transactionId") in (tid, None)]
+        found = [p for p in ctx.csms.received("NotifySettlement") if p.get("transactionId") == tid]
         if found:
             return found[-1]
         ctx.check(time.monotonic() < deadline, f"no NotifySettlement {f'for transaction {tid} ' if tid else ''}within {timeout:g} s")

@@ -49,6 +49,8 @@ class PaymentTerminal:
         dm = self.fw.dm
         if not dm.get_bool("PaymentCtrlr", "Enabled"):
             return "NotEnabled"
+        if self.fw.web_payment.blocked():
+            return "Blocked"  # a driver is paying for the EVSE on the web (C25)
         psp_ref = f"PSP-{uuid.uuid4().hex[:16].upper()}"
         token = {"idToken": psp_ref, "type": "DirectPayment",
                  "additionalInfo": [{"additionalIdToken": brand, "type": "PaymentBrand"},

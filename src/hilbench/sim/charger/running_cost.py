@@ -177,14 +177,14 @@ class RunningCost:
             self.charging_s += seconds
         else:
             self.idle_s += seconds
-        self._account(now, tuple(keys), d_import_wh - d_export_wh, seconds, flowing, power_w)
+        self._account(last, tuple(keys), d_import_wh - d_export_wh, seconds, flowing, power_w)
 
-    def _account(self, now: dt.datetime, key: tuple[Any, ...], energy_wh: float, seconds: float, flowing: bool,
+    def _account(self, since: dt.datetime, key: tuple[Any, ...], energy_wh: float, seconds: float, flowing: bool,
                  power_w: float) -> None:
         tid = self.tariff["tariffId"]
         p = self.periods[-1] if self.periods else None
         if p is None or p.tariff_id != tid or (key != p.key and energy_wh != 0.0):
-            p = Period(now if self.periods else self.started, tid, key)
+            p = Period(since if self.periods else self.started, tid, key)  # from the start of the interval
             self.periods.append(p)
         p.energy_wh += energy_wh
         if flowing:
