@@ -11,6 +11,7 @@ from typing import Any
 from hilbench.cases.blocks.e_transactions import remote_start
 from hilbench.cases.power import outlet_energy, session_dc
 from hilbench.cases.profiles import central_setpoint
+from hilbench.cases.v2x import end_session
 from hilbench.runner.context import CaseContext
 
 
@@ -40,9 +41,7 @@ async def v2g_round_trip(ctx: CaseContext, token: str, remote_start_id: int, *, 
     await ctx.csms.call("SetChargingProfile", central_setpoint(tid, [(0, 7_000.0), (3, -5_000.0)]))
     await asyncio.sleep(seconds)
     dc = session_dc(ctx)
-    await ctx.ev.stop()
-    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-    ended = await ctx.csms.expect_event("Ended", timeout=15)
+    ended = await end_session(ctx, tid)
     await ctx.io(ctx.power_analyzer.integration_stop)
     imported, exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
     ctx.check(imported > 1.0 and exported > 1.0,

@@ -72,10 +72,11 @@ def bench_now_iso(margin_s: float = 60.0) -> str:
     return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def end_session(ctx: CaseContext, tid: str) -> None:
+async def end_session(ctx: CaseContext, tid: str) -> Any:
+    """The bench EV's session stopped, then the transaction: the DUT's TransactionEvent Ended."""
     await ctx.ev.stop()
     await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-    await ctx.csms.expect_event("Ended", timeout=15)
+    return await ctx.csms.expect_event("Ended", timeout=15)
 
 
 def declared_settling_s(ctx: CaseContext) -> float:

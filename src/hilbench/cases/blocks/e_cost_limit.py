@@ -20,6 +20,7 @@ from hilbench.cases.model import Measurement, case
 from hilbench.cases.power import outlet_energy, outlet_power, session_dc
 from hilbench.cases.tariff_cost import expected_cost
 from hilbench.ocpp.defaults import csms_handlers
+from hilbench.cases.v2x import end_session
 from hilbench.runner.context import CaseContext
 
 #: The prepaid amount, in the DUT's currency (the tariff's prices are x100: a few seconds' charging).
@@ -73,9 +74,7 @@ async def until_cost_limit(ctx: CaseContext, start: Callable[[], Awaitable[None]
 
 async def end_transaction(ctx: CaseContext) -> None:
     started = next(p for p in ctx.csms.received("TransactionEvent") if p["eventType"] == "Started")
-    await ctx.ev.stop()
-    await ctx.csms.call("RequestStopTransaction", {"transactionId": started["transactionInfo"]["transactionId"]})
-    await ctx.csms.expect_event("Ended", timeout=15)
+    await end_session(ctx, started["transactionInfo"]["transactionId"])
 
 
 @case("HB_E_16_COST_CS", "Transaction with a fixed cost: the energy stops at maxCost as the analyzer prices it, and resumes when it is raised",

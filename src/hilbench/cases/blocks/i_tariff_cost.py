@@ -20,6 +20,7 @@ from hilbench.cases.power import outlet_energy, outlet_power, session_dc
 from hilbench.cases.profiles import tx_profile
 from hilbench.cases.sessions import integrating, v2g_round_trip
 from hilbench.cases.tariff_cost import expected_cost, local_time, reported_total
+from hilbench.cases.v2x import end_session
 from hilbench.runner.context import CaseContext
 
 Payload = dict[str, Any]
@@ -139,9 +140,7 @@ async def driver_tariff(ctx: CaseContext) -> None:
     dc = session_dc(ctx)
     started = await ctx.csms.expect_event("Started", timeout=5)
     tid = started["transactionInfo"]["transactionId"]
-    await ctx.ev.stop()
-    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-    ended = await ctx.csms.expect_event("Ended", timeout=15)
+    ended = await end_session(ctx, tid)
     await ctx.io(ctx.power_analyzer.integration_stop)
     imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
     ctx.measure["tariff_in_transaction"] = tariff_ids(events_of(ctx, tid))[:1] == ["HB-I08-DRIVER"]
@@ -182,9 +181,7 @@ async def time_priced(ctx: CaseContext) -> None:
         await asyncio.sleep(2.5)
         await ctx.csms.call("SetChargingProfile", tx_profile(tid, [{"startPeriod": 0, "limit": 0.0}]))
         await asyncio.sleep(2.0)
-        await ctx.ev.stop()
-        await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-        ended = await ctx.csms.expect_event("Ended", timeout=15)
+        ended = await end_session(ctx, tid)
         end = time.monotonic()
     finally:
         sampler.cancel()
@@ -334,9 +331,7 @@ async def change_tariff(ctx: CaseContext) -> None:
     ctx.measure["unknown_transaction"] = (await ctx.csms.call("ChangeTransactionTariff", {
         "transactionId": "HB-NO-SUCH-TX", "tariff": simple_tariff("HB-I11-UNK", code, 90.0)}))["status"]
     await asyncio.sleep(2.5)
-    await ctx.ev.stop()
-    await ctx.csms.call("RequestStopTransaction", {"transactionId": tid})
-    ended = await ctx.csms.expect_event("Ended", timeout=15)
+    ended = await end_session(ctx, tid)
     await ctx.io(ctx.power_analyzer.integration_stop)
     total = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)[0]
     changed = [e for e in events_of(ctx, tid) if e["triggerReason"] == "TariffChanged"]
