@@ -7,6 +7,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 import struct
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -76,6 +77,7 @@ class ModbusTransport:
 
     def __init__(self, address: str, *, name: str, log: CommandLog, unit_id: int, timeout_s: float = 2.0) -> None:
         self._client, unit = client_for(address, timeout_s)
+        self._lock = threading.Lock()
         self.name, self.log, self.address = name, log, address
         self.unit_id = unit if unit is not None else unit_id
         if not self._client.connect():
@@ -112,6 +114,10 @@ class ModbusTransport:
                        lambda: self._client.write_coil(address, on, device_id=self.unit_id), retry=False)
 
     def _exchange(self, request: str, call: Any, *, retry: bool) -> Any:
+        with self._lock:  # one exchange at a time: callers run in several worker threads
+            return self._exchange_locked(request, call, retry=retry)
+
+    def _exchange_locked(self, request: str, call: Any, *, retry: bool) -> Any:
         self.log.add(self.name, "tx", request)
         for attempt in (1, 2) if retry else (1,):
             try:

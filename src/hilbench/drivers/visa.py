@@ -5,6 +5,7 @@ goes to the command log."""
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from typing import cast
 
@@ -25,6 +26,9 @@ class VisaTransport:
                  open_attempts: int = 3) -> None:
         self.address, self.name, self.log = address, name, log
         self.timeout_s, self.open_attempts = timeout_s, open_attempts
+        #: One exchange at a time: a case's sampler and its other reads run in worker threads, and
+        #: two queries interleaved on one session would each read the other's reply.
+        self._lock = threading.RLock()
         self._rm = pyvisa.ResourceManager("@py")
         self._res = self._open()
 
@@ -56,14 +60,16 @@ class VisaTransport:
             pass
 
     def write(self, command: str) -> None:
-        self.log.add(self.name, "tx", command)
-        self._guard(command, lambda: self._res.write(command))
+        with self._lock:
+            self.log.add(self.name, "tx", command)
+            self._guard(command, lambda: self._res.write(command))
 
     def query(self, command: str) -> str:
-        self.log.add(self.name, "tx", command)
-        reply: str = self._guard(command, lambda: self._res.query(command))
-        self.log.add(self.name, "rx", reply)
-        return reply
+        with self._lock:
+            self.log.add(self.name, "tx", command)
+            reply: str = self._guard(command, lambda: self._res.query(command))
+            self.log.add(self.name, "rx", reply)
+            return reply
 
     def _guard(self, command: str, action):  # type: ignore[no-untyped-def]
         try:
