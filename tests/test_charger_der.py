@@ -132,3 +132,49 @@ def test_a_trip_curve_is_reported_with_its_type_and_a_bad_one_rejected() -> None
     assert report is not None and report["curve"][0]["curveType"] == "HVMustTrip" and not report["curve"][0]["isSuperseded"]
     res = der.set(dict(hv_trip(), curve={"priority": 1, "yUnit": "PctMaxW", "curveData": [{"x": 1.0, "y": 110.0}]}))
     assert res["status"] == "Rejected" and "PctEffectiveV" in res["statusInfo"]["additionalInfo"]
+
+
+def enter_service(**more: object) -> dict:
+    return {"isDefault": False, "controlId": "ES", "controlType": "EnterService",
+            "enterService": {"priority": 1, "lowVoltage": 90.0, "highVoltage": 106.0, "lowFreq": 49.9, "highFreq": 50.1,
+                             "delay": 3.0, "rampRate": 2.0, **more}}
+
+
+def _tripped(der: DerControls) -> None:
+    der.trips(0.0, (112.0,), NOW)
+    der.trips(1.0, (112.0,), NOW)
+    assert der.ceased() and der.service_share(1.0, (112.0,), 50.0, NOW) == 0.0
+
+
+def test_enter_service_waits_the_delay_inside_the_window_then_ramps() -> None:
+    der = DerControls(Faults())
+    assert der.set(hv_trip())["status"] == der.set(enter_service())["status"] == "Accepted"
+    assert der.service_share(0.0, (100.0,), 50.0, NOW) == 1.0  # never tripped: in service
+    _tripped(der)
+    der.trips(2.0, (108.0,), NOW)                                     # trip over, but above the window
+    assert not der.ceased() and der.service_share(2.0, (108.0,), 50.0, NOW) == 0.0
+    assert der.service_share(3.0, (100.0,), 50.0, NOW) == 0.0         # inside from 3.0 s
+    assert der.service_share(4.0, (100.0,), 50.3, NOW) == 0.0         # frequency out: the delay starts again
+    assert der.service_share(5.0, (100.0,), 50.0, NOW) == 0.0
+    assert der.service_share(7.9, (100.0,), 50.0, NOW) == 0.0         # 2.9 s of the 3 s
+    assert der.service_share(8.0, (100.0,), 50.0, NOW) == 0.0         # ramp starts
+    assert der.service_share(9.0, (100.0,), 50.0, NOW) == 0.5
+    assert der.service_share(10.0, (100.0,), 50.0, NOW) == 1.0
+    assert der.service_share(10.5, (108.0,), 50.0, NOW) == 1.0        # back in service: the window no longer gates
+    _, report = der.report({"requestId": 1, "controlType": "EnterService"})
+    assert report == {"requestId": 1, "enterService": [{"id": "ES", "enterService": enter_service()["enterService"]}]}
+
+
+def test_without_enter_service_or_under_its_fault_the_output_returns_at_once() -> None:
+    for der, control in ((DerControls(Faults()), None), (DerControls(Faults(["enter-service-ignored"])), enter_service())):
+        der.set(hv_trip())
+        if control is not None:
+            der.set(control)
+        _tripped(der)
+        der.trips(2.0, (100.0,), NOW)
+        assert der.service_share(2.0, (100.0,), 50.0, NOW) == 1.0
+
+
+def test_an_empty_enter_service_window_is_rejected() -> None:
+    res = DerControls(Faults()).set(enter_service(lowVoltage=110.0))
+    assert res["status"] == "Rejected" and "window is empty" in res["statusInfo"]["additionalInfo"]

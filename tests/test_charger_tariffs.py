@@ -159,3 +159,37 @@ def test_cost_details_are_valid_in_a_transaction_event_by_the_ocpp_library_schem
         event = {"eventType": "Ended", "timestamp": "2026-12-05T14:33:00Z", "triggerReason": "RemoteStop", "seqNo": 3,
                  "transactionInfo": {"transactionId": "tx", "tariffId": "V2G"}, "costDetails": details}
         jsonschema.validate(event, schema)
+
+
+def test_a_changed_tariff_leaves_what_was_used_billed_and_taxed_by_the_old_one() -> None:
+    """ChangeTransactionTariff at 60 s: the first 10 kWh at 0.30 + 20 % VAT, the next 10 kWh at
+    0.50 + 10 % VAT — not the whole 20 kWh at the new tax — and the start fee charged once."""
+    old = {"tariffId": "OLD", "currency": "EUR", "energy": {"prices": [{"priceKwh": 0.30}], "taxRates": [{"type": "VAT", "tax": 20.0}]},
+           "fixedFee": {"prices": [{"priceFixed": 1.0}]}}
+    new = {"tariffId": "NEW", "currency": "EUR", "energy": {"prices": [{"priceKwh": 0.50}], "taxRates": [{"type": "VAT", "tax": 10.0}]},
+           "fixedFee": {"prices": [{"priceFixed": 7.0}]}}
+    cost = RunningCost(old, T0, "DC", Faults())
+    for i in range(1, 61):
+        cost.advance(T0 + dt.timedelta(seconds=i), 10_000 / 60, 0.0, 600_000.0)
+    cost.change_tariff(new, T0 + dt.timedelta(seconds=60))
+    for i in range(61, 121):
+        cost.advance(T0 + dt.timedelta(seconds=i), 10_000 / 60, 0.0, 600_000.0)
+    total = cost.details()["totalCost"]
+    assert total["energy"] == {"exclTax": pytest.approx(3.0 + 5.0), "inclTax": pytest.approx(3.6 + 5.5),
+                               "taxRates": [{"type": "VAT", "tax": 20.0}, {"type": "VAT", "tax": 10.0}]}
+    assert total["fixed"] == {"exclTax": 1.0, "inclTax": 1.0}
+    assert total["total"] == {"exclTax": pytest.approx(9.0), "inclTax": pytest.approx(10.1)}
+    assert [p["tariffId"] for p in cost.details()["chargingPeriods"]] == ["OLD", "NEW"]
+
+
+def test_a_time_of_day_condition_holds_in_the_local_time_given() -> None:
+    """14:30 UTC is 20:00 in Asia/Kolkata: a 19:30-20:30 price applies there and not in UTC."""
+    from zoneinfo import ZoneInfo
+
+    evening = {"tariffId": "TOD", "currency": "EUR",
+               "energy": {"prices": [{"priceKwh": 0.40, "conditions": {"startTimeOfDay": "19:30", "endTimeOfDay": "20:30"}},
+                                     {"priceKwh": 0.60}]}}
+    for start, price in ((T0.astimezone(ZoneInfo("Asia/Kolkata")), 0.40), (T0, 0.60)):
+        cost = RunningCost(evening, start, "DC", Faults())
+        cost.advance(start + dt.timedelta(seconds=1), 1_000.0, 0.0, 3_600_000.0)
+        assert cost.details()["totalCost"]["energy"]["exclTax"] == pytest.approx(price)

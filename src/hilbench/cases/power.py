@@ -69,6 +69,11 @@ def highest_phase_v(reading: dict[str, Any]) -> float:
     return max(r.voltage_v for name, r in reading.items() if name != "1")
 
 
+def lowest_phase_v(reading: dict[str, Any]) -> float:
+    """The lowest AC phase voltage in one analyzer reading (the grid side: elements 2-4), V."""
+    return min(r.voltage_v for name, r in reading.items() if name != "1")
+
+
 async def trace(ctx: CaseContext, seconds: float, series: Series, *, t0_ns: int | None = None) -> list[Sample]:
     """Samples the outlet power for ``seconds`` into ``series``; times count from ``t0_ns`` (now
     by default)."""

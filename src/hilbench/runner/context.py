@@ -266,6 +266,12 @@ class CardView:
         """A bank card at the payment terminal, with a VAT number for a company receipt."""
         return str(await self._charger().pay(brand, recognition, vat_number))
 
+    def psp_answers(self, outcome: str) -> None:
+        """The payment service provider behind the DUT's terminal answers its next settlement with
+        ``outcome`` (Rejected: it declines; Failed: it cannot be reached) — the bench's PSP, as a
+        lab's payment simulator would be."""
+        self._charger().psp_answers(outcome)
+
     def read_qr(self, evse_id: int = 1) -> str | None:
         """The payment QR code the DUT's display shows at ``evse_id``, as its URL."""
         url = self._charger().display_qr(evse_id)

@@ -1,7 +1,9 @@
 """C — the 2.1 authorization and payment options a charger runs itself: a prepaid card whose credit
 the CSMS gives as the transaction's maxCost (C17), an ad hoc payment at the DUT's own card
 terminal (C18) settled at the end for the transaction's cost (C21), with a VAT number for a
-company receipt validated by the CSMS first, and a payment on the web behind the dynamic QR code
+company receipt validated by the CSMS first; a payment no transaction follows (C19) or whose
+transaction bills nothing (C20) cancelled, a settlement the payment service provider declines or
+cannot be reached for reported as such (C22); and a payment on the web behind the dynamic QR code
 the DUT shows (C25). The amounts are judged against the bench's price of
 the energy the power analyzer counted (``hilbench.cases.tariff_cost``), never the DUT's own meter.
 
@@ -17,13 +19,14 @@ import time
 from typing import Any
 
 from hilbench.cases.blocks.e_cost_limit import end_transaction, limit_measurements, until_cost_limit
-from hilbench.cases.blocks.e_transactions import charging_power
+from hilbench.cases.blocks.e_transactions import authorized_event, charging_power
 from hilbench.cases.blocks.i_tariff_cost import currency, set_default, simple_tariff
 from hilbench.cases.sessions import integrating
-from hilbench.cases.model import Measurement, case
+from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.power import outlet_energy, session_dc
 from hilbench.cases.qr_code import qr_problem
-from hilbench.cases.tariff_cost import expected_cost
+from hilbench.cases.tariff_cost import expected_cost, reported_total
+from hilbench.cases.v2x import end_session
 from hilbench.ocpp.defaults import now_iso
 from hilbench.runner.context import CaseContext
 
@@ -87,10 +90,10 @@ async def terminal_payment(ctx: CaseContext) -> None:
     await integrating(ctx)
     await ctx.io(ctx.ev.plug_in)
     ctx.measure["paid"] = await ctx.card.pay("VISA", "CC", UNKNOWN_VAT)
-    started = await ctx.csms.expect_event("Started", timeout=15)
-    token = started.get("idToken") or {}
+    paid = await authorized_event(ctx)
+    token = paid["idToken"]
     ctx.measure["token_type"] = token.get("type", "absent")
-    tid = started["transactionInfo"]["transactionId"]
+    tid = paid["transactionInfo"]["transactionId"]
     await ctx.ev.start("auto", "dynamic")
     await charging_power(ctx)
     await asyncio.sleep(2.0)
@@ -120,7 +123,7 @@ async def terminal_payment(ctx: CaseContext) -> None:
       measurements=[Measurement("paid", equals="Accepted"), Measurement("settlement_status", equals="Canceled"),
                     Measurement("settled_amount", low=0.0, high=0.0), Measurement("without_transaction", equals=True),
                     Measurement("transaction_after_timeout", equals=False,
-                                description="a transaction starts when an EV plugs in after the timeout")],
+                                description="a transaction the released card authorizes when an EV plugs in after the timeout")],
       kills=["payment-not-released"])
 async def payment_cancelled(ctx: CaseContext) -> None:
     """TxCtrlr.EVConnectionTimeOut is 2 s; a card is presented at the terminal and no EV comes. The
@@ -133,8 +136,98 @@ async def payment_cancelled(ctx: CaseContext) -> None:
     ctx.measure["settled_amount"] = float(settlement["settlementAmount"])
     ctx.measure["without_transaction"] = "transactionId" not in settlement
     await ctx.io(ctx.ev.plug_in)
-    started = await ctx.csms.expect_event("Started", timeout=1.5, required=False)
-    ctx.measure["transaction_after_timeout"] = started is not None
+    # any transaction the card's authorization reaches (a Started at plug-in without one is the
+    # DUT's TxStartPoint, not the released card)
+    reached = await ctx.csms.expect("TransactionEvent", 1.5, lambda p: "idToken" in p, required=False)
+    ctx.measure["transaction_after_timeout"] = reached is not None
+
+
+#: TxCtrlr.EVConnectionTimeOut in HB_C_20_CS, s.
+CONNECT_TIMEOUT_S = 2
+
+
+@case("HB_C_20_CS", "Paid transaction no EV follows: it ends EVConnectTimeout, nothing billed, the pre-authorization Canceled",
+      use_cases=["C20", "C01", "E03"], requirements=["C20.FR.02", "C01.FR.26", "E03.FR.05"],
+      roles=("csms", "card_reader"), timeout_s=30,
+      measurements=[Measurement("paid", equals="Accepted"),
+                    Measurement("started_at_payment", equals=True,
+                                description="a transaction with the payment's DirectPayment idToken, no EV connected"),
+                    Measurement("ended_trigger", equals="EVConnectTimeout"),
+                    Measurement("stopped_reason", equals="Timeout"),
+                    Measurement("ended_after_s", unit="s", low=CONNECT_TIMEOUT_S, high=CONNECT_TIMEOUT_S + 2.0,
+                                description="from the payment to the Ended"),
+                    Measurement("settlement_status", equals="Canceled"),
+                    Measurement("settled_amount", low=0.0, high=0.0),
+                    Measurement("settlement_matches", equals=True, description="transactionId and pspRef the transaction's")],
+      kills=["ev-connection-timeout-ignored", "unbilled-transaction-settled"])
+async def cancelled_after_start(ctx: CaseContext) -> None:
+    """TxStartPoint Authorized (a DUT that cannot start a transaction at the authorization skips
+    the case), EVConnectionTimeOut 2 s, a tariff of energy alone. The driver pays at the terminal
+    and no EV comes: the transaction the payment started must end EVConnectTimeout / Timeout when
+    the time is up, not before, and the terminal must cancel the pre-authorization — nothing was
+    billed — with NotifySettlement Canceled for that transaction."""
+    res = await ctx.csms.set_variables(("TxCtrlr", "TxStartPoint", "Authorized"),
+                                       ("TxCtrlr", "EVConnectionTimeOut", CONNECT_TIMEOUT_S))
+    if res[0]["attributeStatus"] != "Accepted":
+        raise CaseSkipped(f"the DUT does not start a transaction at the authorization (TxStartPoint Authorized: "
+                          f"{res[0]['attributeStatus']}): a cancellation after the start needs one")
+    ctx.check(await set_default(ctx, simple_tariff("HB-C20", await currency(ctx), 60.0)) == "Accepted",
+              "SetDefaultTariff was not Accepted")
+    t0 = time.monotonic()
+    ctx.measure["paid"] = await ctx.card.pay("VISA", "CC")
+    paid = await authorized_event(ctx, timeout=5)
+    token, tid = paid["idToken"], paid["transactionInfo"]["transactionId"]
+    ctx.measure["started_at_payment"] = token.get("type") == "DirectPayment"
+    ended = await ctx.csms.expect("TransactionEvent", CONNECT_TIMEOUT_S + 6.0,
+                                  lambda p: p["eventType"] == "Ended" and p["transactionInfo"]["transactionId"] == tid,
+                                  required=False)
+    if ended is None:
+        ctx.fail(f"transaction {tid} did not end within {CONNECT_TIMEOUT_S + 6:g} s of a payment no EV followed "
+                 f"(EVConnectionTimeOut {CONNECT_TIMEOUT_S} s)")
+    ctx.measure["ended_after_s"] = round(time.monotonic() - t0, 2)
+    ctx.measure["ended_trigger"] = ended["triggerReason"]
+    ctx.measure["stopped_reason"] = ended["transactionInfo"].get("stoppedReason", "absent")
+    settlement = await _settlement(ctx, tid)
+    ctx.measure["settlement_status"] = settlement["status"]
+    ctx.measure["settled_amount"] = float(settlement["settlementAmount"])
+    ctx.measure["settlement_matches"] = settlement.get("pspRef") == token.get("idToken")
+
+
+@case("HB_C_22_CS", "Settlement the payment service provider declines, then one it cannot be reached for: reported Rejected and Failed",
+      use_cases=["C22", "C21"], requirements=["C22.FR.01", "C22.FR.02", "C21.FR.01"],
+      roles=("csms", "ev", "ev_emulator", "card_reader"), timeout_s=60,
+      measurements=[Measurement("declined_status", equals="Rejected"),
+                    Measurement("unreachable_status", equals="Failed"),
+                    Measurement("settlements_match", equals=True,
+                                description="each NotifySettlement names its transaction and the payment's pspRef"),
+                    Measurement("amount_is_cost", equals=True,
+                                description="settlementAmount = the Ended's costDetails total incl. tax, to the cent")],
+      kills=["settlement-failure-reported-settled"])
+async def settlement_fails(ctx: CaseContext) -> None:
+    """Two paid transactions under a tariff with a start fee (billable without energy). The bench's
+    payment service provider declines the first settlement and is unreachable for the second;
+    the DUT must report each as it happened — a charger that reports Settled leaves the operator
+    believing it was paid. The amount it tried to settle is the transaction's own final cost."""
+    tariff = simple_tariff("HB-C22", await currency(ctx), 60.0, fixedFee={"prices": [{"priceFixed": 1.0}]})
+    ctx.check(await set_default(ctx, tariff) == "Accepted", "SetDefaultTariff was not Accepted")
+    matches, amounts = [], []
+    for name, outcome in (("declined_status", "Rejected"), ("unreachable_status", "Failed")):
+        ctx.card.psp_answers(outcome)
+        await ctx.io(ctx.ev.plug_in)
+        ctx.check(await ctx.card.pay("VISA", "CC") == "Accepted", "the terminal did not take the card")
+        await ctx.ev.start("auto", "dynamic")
+        paid = await authorized_event(ctx)
+        tid = paid["transactionInfo"]["transactionId"]
+        ended = await end_session(ctx, tid)
+        settlement = await _settlement(ctx, tid)
+        ctx.measure[name] = settlement["status"]
+        matches.append(settlement.get("pspRef") == paid["idToken"].get("idToken"))
+        _excl, incl = reported_total(ended.get("costDetails"), f"TransactionEvent Ended of {tid}")
+        amounts.append(abs(float(settlement["settlementAmount"]) - round(incl, 2)) < 0.005)
+        await ctx.io(ctx.ev.unplug)  # the next driver's EV plugs in only once the DUT saw this one go
+        await ctx.csms.expect("StatusNotification", 10, lambda p: p.get("connectorStatus") != "Occupied")
+    ctx.measure["settlements_match"] = all(matches)
+    ctx.measure["amount_is_cost"] = all(amounts)
 
 
 QR_TEMPLATE = "https://pay.hilbench.test/{chargingstationid}/{evse}/{totp}?v={version}"
@@ -146,7 +239,7 @@ QR_TEMPLATE = "https://pay.hilbench.test/{chargingstationid}/{evse}/{totp}?v={ve
       measurements=[Measurement("qr_code_valid", equals=True, description="the URL and one-time password the CSMS expects"),
                     Measurement("card_during_web_payment", one_of=("Blocked", "Rejected", "Invalid", "NotAllowedTypeEVSE"),
                                 description="a card tapped while the driver pays on the web"),
-                    Measurement("paid_transaction", equals=True, description="Started with the pspRef as a DirectPayment idToken"),
+                    Measurement("paid_transaction", equals=True, description="the transaction carries the pspRef as a DirectPayment idToken"),
                     Measurement("charging_power", unit="W", low=500.0)],
       kills=["qr-code-unsigned", "web-payment-lock-ignored"])
 async def dynamic_qr(ctx: CaseContext) -> None:
@@ -171,8 +264,7 @@ async def dynamic_qr(ctx: CaseContext) -> None:
     res = await ctx.csms.call("RequestStartTransaction", {"evseId": 1, "remoteStartId": 2501,
                                                           "idToken": {"idToken": psp_ref, "type": "DirectPayment"}})
     ctx.check(res["status"] == "Accepted", f"RequestStartTransaction for the paid session answered {res['status']}")
-    started = await ctx.csms.expect_event("Started", timeout=15)
-    token = started.get("idToken") or {}
+    token = (await authorized_event(ctx))["idToken"]
     ctx.measure["paid_transaction"] = token.get("idToken") == psp_ref and token.get("type") == "DirectPayment"
     await ctx.ev.start("auto", "dynamic")
     ctx.measure["charging_power"] = round(await charging_power(ctx), 1)

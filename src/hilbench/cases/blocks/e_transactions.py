@@ -50,6 +50,14 @@ def events_of(ctx: CaseContext, tid: str) -> list[dict[str, Any]]:
     return [p for p in ctx.csms.received("TransactionEvent") if p["transactionInfo"]["transactionId"] == tid]
 
 
+async def authorized_event(ctx: CaseContext, timeout: float = 15.0) -> dict[str, Any]:
+    """The DUT's first TransactionEvent that carries the driver's idToken: the Started when the
+    transaction starts at the authorization or later, an Updated (Authorized) when the DUT's
+    TxStartPoint started it before (EVConnected, ParkingBayOccupancy). Either way the event that
+    links the driver, their tariff or their payment to the transaction."""
+    return dict(await ctx.csms.expect("TransactionEvent", timeout, lambda p: "idToken" in p))
+
+
 def gaps(seq: list[int]) -> int:
     """How many seqNo are missing or out of order (0 for 0, 1, 2, ...)."""
     return sum(1 for i, s in enumerate(seq) if s != i)

@@ -10,11 +10,12 @@ resolves. Nothing in the checks depends on the scale."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import time
 from typing import Any
 
-from hilbench.cases.blocks.e_transactions import charging_power, events_of, remote_start
+from hilbench.cases.blocks.e_transactions import authorized_event, charging_power, events_of, remote_start
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.power import outlet_energy, outlet_power, session_dc
 from hilbench.cases.profiles import tx_profile
@@ -51,6 +52,10 @@ def _hhmm(at: dt.datetime) -> str:
     return at.strftime("%H:%M")
 
 
+#: The time zone HB_I_12_CS gives the DUT (UTC+05:30, no daylight saving).
+LOCAL_ZONE = "Asia/Kolkata"
+
+
 def v2g_tariff(tariff_id: str, currency_code: str, local: dt.datetime) -> Payload:
     """Import and export priced apart, by time of day, a start fee, stacked taxes. The first element
     holds for an hour that is not now (free energy then): a DUT that ignores the conditions bills
@@ -82,7 +87,8 @@ def v2g_tariff(tariff_id: str, currency_code: str, local: dt.datetime) -> Payloa
                     Measurement("cost_currency", equals=True),
                     Measurement("total_excl_tax_error", unit="currency", description="DUT - bench, excluding tax"),
                     Measurement("total_incl_tax_error", unit="currency", description="DUT - bench, including tax")],
-      kills=["export-billed-as-import", "cost-without-tax", "tariff-condition-ignored", "no-running-cost-updates"])
+      kills=["export-billed-as-import", "cost-without-tax", "tariff-condition-ignored", "no-running-cost-updates",
+             "tariff-time-in-utc"])
 async def v2g_session_cost(ctx: CaseContext) -> None:
     """The DUT bills a session that charges at 7 kW, then discharges at 5 kW under a CentralSetpoint,
     by a default tariff with an import price for the present hour, an export credit, a free hour
@@ -90,7 +96,11 @@ async def v2g_session_cost(ctx: CaseContext) -> None:
     export energy at the DUT's outlet by the same tariff in the DUT's local time
     (ClockCtrlr.TimeZone) and holds the DUT's final total, with and without tax, against it."""
     code = await currency(ctx)
+    # a zone half an hour off any whole-hour one: a DUT that prices by UTC (or by an offset it
+    # rounded) falls outside the present-hour window; a DUT whose zone is not writable keeps its own
+    await ctx.csms.set_variables(("ClockCtrlr", "TimeZone", LOCAL_ZONE))
     zone = await ctx.csms.get_variable("ClockCtrlr", "TimeZone")
+    ctx.note(f"the DUT's time zone: {zone or 'none (UTC)'}")
     start = dt.datetime.now(dt.timezone.utc)
     tariff = v2g_tariff("HB-I12-V2G", code, local_time(start, zone))
     ctx.measure["default_tariff_status"] = await set_default(ctx, tariff)
@@ -138,12 +148,15 @@ async def driver_tariff(ctx: CaseContext) -> None:
     await charging_power(ctx)
     await asyncio.sleep(2.0)
     dc = session_dc(ctx)
-    started = await ctx.csms.expect_event("Started", timeout=5)
-    tid = started["transactionInfo"]["transactionId"]
+    authorized = await authorized_event(ctx, timeout=5)
+    tid = authorized["transactionInfo"]["transactionId"]
     ended = await end_session(ctx, tid)
     await ctx.io(ctx.power_analyzer.integration_stop)
     imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
-    ctx.measure["tariff_in_transaction"] = tariff_ids(events_of(ctx, tid))[:1] == ["HB-I08-DRIVER"]
+    # the tariff named from the driver's authorization on (a Started before it, at plug-in, may
+    # name the default tariff the transaction began under)
+    since = [e for e in events_of(ctx, tid) if e["seqNo"] >= authorized["seqNo"]]
+    ctx.measure["tariff_in_transaction"] = tariff_ids(since)[:1] == ["HB-I08-DRIVER"]
     _excl, incl = reported_total(ended.get("costDetails"), "TransactionEvent Ended")
     expected = expected_cost(mine, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
                              evse_kind="DC" if dc else "AC")
@@ -185,6 +198,8 @@ async def time_priced(ctx: CaseContext) -> None:
         end = time.monotonic()
     finally:
         sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler  # an analyzer error in the sampler is the case's error, not a short trace
     flowing = sum(b[0] - a[0] for a, b in zip(samples, samples[1:]) if abs(a[1]) > 50.0 and b[0] <= end)
     ctx.measure["charging_s"], ctx.measure["idle_s"] = round(flowing, 2), round(end - begin - flowing, 2)
     excl, _incl = reported_total(ended.get("costDetails"), "TransactionEvent Ended")

@@ -10,22 +10,20 @@ beats are superseded, named in SetDERControl's ``supersededIds`` and flagged in 
 
 A DUT that answers ``NotSupported`` to a control type skips the case that needs it (the lab's
 PICS says whether it must support it). ⚠ The R04 requirement numbers are cited from the use-case
-table; their texts were not at hand. Of the curves measured under grid-simulator steps, this
-module has the high-voltage must-trip curve; the reactive-power controls (VoltVar, the fixed
-power factors) are in ``r_der_reactive``."""
+table; their texts were not at hand. The must-trip curves and the return to service are in
+``r_der_trips``, the reactive-power controls (VoltVar, the fixed power factors) in
+``r_der_reactive``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-import time
 from typing import Any
 
 from hilbench.cases import power
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.profiles import central_setpoint
 from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, ev_max_discharge_w, rounded, v2x_session
-from hilbench.runner.context import BenchError, CaseContext, Series
+from hilbench.runner.context import CaseContext
 
 #: The setpoint the CSMS asks for: beyond every cap the cases set, so that the cap decides.
 SETPOINT_W = -10_000.0
@@ -135,104 +133,5 @@ async def der_negative(ctx: CaseContext) -> None:
         await clear_controls(ctx)
 
 
-#: The HVMustTrip curve of HB_R_04_HVMT_CS: clearing time x (s) at voltage y (% of nominal).
-HV_MUST_TRIP = [{"x": 1.0, "y": 110.0}, {"x": 0.16, "y": 120.0}]
-#: The grid simulator's steps, % of nominal: inside the curve (no trip allowed), then beyond 110 %.
-INSIDE_PCT, BEYOND_PCT = 105.0, 112.0
-#: The outlet counts as ceased below this, W.
-CEASED_W = 150.0
-#: Analyzer samples below the threshold before the step: the trace shows the grid before it.
-BEFORE_STEP = 3
-
-
 def nominal_v(ctx: CaseContext) -> float:
     return ctx.campaign.config.grid_nominal_voltage_v
-
-
-async def _trip_time(ctx: CaseContext, series: Series, threshold_v: float, step_to_v: float,
-                     watch_s: float) -> tuple[float | None, int]:
-    """Steps the grid simulator to ``step_to_v`` while sampling the analyzer, and returns the time
-    from the first sample with a grid phase at or above ``threshold_v`` to the first after it with
-    the grid-side apparent power below :data:`CEASED_W` (None: no trip while watched), and the
-    number of samples. Sampling starts before the step, and the grid must be seen below the
-    threshold first. The apparent power goes on ``series`` and the grid voltage on a series of its
-    own; the time resolution is the analyzer's update interval (noted with the result)."""
-    volts = ctx.series("grid voltage, highest phase", "V")
-    stepped: int | None = None
-    n, end = 0, None
-    while end is None or time.monotonic() < end:
-        reading = await ctx.io(ctx.power_analyzer.read)
-        # ceasing to energize is judged where the curve applies, at the grid connection: the
-        # apparent power there (active and reactive), not only the transfer to the EV
-        p_grid, q_grid, _ = power.grid_side(reading)
-        p, t_ns = math.hypot(p_grid, q_grid), next(iter(reading.values())).mono_ns
-        v = power.highest_phase_v(reading)
-        series.add(p, t_ns)
-        volts.add(v, t_ns)
-        n += 1
-        if end is None:
-            if v >= threshold_v:
-                raise BenchError(f"the analyzer sees the grid at {v:.1f} V before the step: at or above the "
-                                 f"curve's {threshold_v:.1f} V already")
-            if n >= BEFORE_STEP:
-                await ctx.io(ctx.grid_simulator.set_voltage, step_to_v)
-                end = time.monotonic() + watch_s
-        elif stepped is None and v >= threshold_v:
-            stepped = t_ns
-        elif stepped is not None and abs(p) < CEASED_W:
-            return (t_ns - stepped) / 1e9, n
-    if stepped is None:
-        raise BenchError(f"the grid simulator was set to {step_to_v:.1f} V, but the analyzer never saw a phase at "
-                         f"{threshold_v:.1f} V or above within {watch_s:g} s")
-    return None, n
-
-
-@case("HB_R_04_HVMT_CS", "HVMustTrip: the DUT ceases to energize within the curve's clearing time, as measured",
-      use_cases=["R04", "R05"], requirements=["R04.FR.40", "R04.FR.41", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
-      measurements=[Measurement("set_status", equals="Accepted"),
-                    Measurement("power_inside_curve", unit="W",
-                                description=f"mean outlet power at {INSIDE_PCT:g} % of nominal voltage: no trip"),
-                    Measurement("trip_time", unit="s", low=0.0, high=HV_MUST_TRIP[0]["x"],
-                                description=f"from the grid at {HV_MUST_TRIP[0]['y']:g} % of nominal (analyzer) to the "
-                                            f"grid-side apparent power below {CEASED_W:g} VA, stepped to "
-                                            f"{BEYOND_PCT:g} %: the curve allows {HV_MUST_TRIP[0]['x']:g} s"),
-                    Measurement("alarm", equals="HVMustTrip",
-                                description="NotifyDERAlarm's controlType after the trip"),
-                    Measurement("alarm_grid_event", one_of=("OverVoltage", "not given"),
-                                description="NotifyDERAlarm's gridEventFault, when given (optional in the schema)")],
-      kills=["trips-late-hv-must-trip", "no-der-alarm-on-trip"], timeout_s=90)
-async def hv_must_trip(ctx: CaseContext) -> None:
-    """A discharge at -6 kW under an HVMustTrip curve (1 s beyond 110 %, 0.16 s beyond 120 %);
-    the grid simulator steps to 105 % (inside the curve: the power must hold), then to 112 %: the
-    DUT must be down within 1 s, timed on the analyzer's samples of both the grid voltage (from
-    the first sample at 110 % or more) and the apparent power at the grid connection, and report
-    the trip in NotifyDERAlarm. The grid is back at nominal
-    afterwards. Percentages are of the rig's ``grid_nominal_voltage_v``."""
-    nominal = nominal_v(ctx)
-    tid = await v2x_session(ctx, "HB-R04-HVMT", 323)
-    try:
-        res = await set_control(ctx, {"isDefault": False, "controlId": "HB-R04-HVMT", "controlType": "HVMustTrip",
-                                      "curve": {"priority": 1, "yUnit": "PctEffectiveV", "curveData": HV_MUST_TRIP,
-                                                **schedule()}})
-        ctx.measure["set_status"] = res["status"]
-        ctx.check(res["status"] == "Accepted", f"SetDERControl HVMustTrip answered {res['status']}")
-        steps = Stepper(ctx, "setpoint")
-        await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
-        band = power.tolerance_w(-6_000.0, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
-        ctx.measure.limits("power_inside_curve", low=-6_000.0 - band, high=-6_000.0 + band)
-        await ctx.io(ctx.grid_simulator.set_voltage, nominal * INSIDE_PCT / 100.0)
-        ctx.measure["power_inside_curve"] = rounded((await steps.watch(-6_000.0)).mean_w)
-        watch = 3 * HV_MUST_TRIP[0]["x"] + 2.0
-        t_start = time.monotonic()
-        tripped, samples = await _trip_time(ctx, ctx.series("grid-side apparent power", "VA"),
-                                            nominal * HV_MUST_TRIP[0]["y"] / 100.0, nominal * BEYOND_PCT / 100.0, watch)
-        ctx.note(f"trip after {tripped} s ({samples} analyzer samples, one per "
-                 f"{(time.monotonic() - t_start) / max(1, samples) * 1000:.0f} ms)")
-        ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else f"no trip within {watch:g} s"
-        alarm = await ctx.csms.expect("NotifyDERAlarm", 5, lambda p: p["controlType"] == "HVMustTrip", required=False)
-        ctx.measure["alarm"] = alarm["controlType"] if alarm else "none within 5 s"
-        ctx.measure["alarm_grid_event"] = alarm.get("gridEventFault", "not given") if alarm else "no alarm"
-    finally:
-        await ctx.io(ctx.grid_simulator.set_voltage, nominal)
-        await clear_controls(ctx, "HVMustTrip")
-    await end_session(ctx, tid)

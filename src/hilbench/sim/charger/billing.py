@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hilbench.sim.charger.running_cost import RunningCost
 from hilbench.sim.charger.tariff_store import Refusal, TariffStore
@@ -38,6 +39,15 @@ class Billing:
         self._registers = (0.0, 0.0)
         self._last_update = 0.0
 
+    def _now(self) -> dt.datetime:
+        """Now in the charger's local time (ClockCtrlr.TimeZone): a tariff's time of day and day
+        of week are the driver's, at the station."""
+        zone = None if self.fw.faults.on("tariff-time-in-utc") else self.fw.dm.value("ClockCtrlr", "TimeZone")
+        try:
+            return dt.datetime.now(ZoneInfo(zone)) if zone else dt.datetime.now(dt.timezone.utc)
+        except (ZoneInfoNotFoundError, ValueError):  # an unknown zone is not the CSMS's to crash us with
+            return dt.datetime.now(dt.timezone.utc)
+
     def enabled(self, instance: str) -> bool:
         return self.fw.dm.get_bool("TariffCostCtrlr", "Enabled", instance=instance)
 
@@ -56,7 +66,18 @@ class Billing:
         meter = self.fw.meter
         self._registers = (meter.import_wh, meter.export_wh)
         self._last_update = time.monotonic()
-        self.cost = RunningCost(tariff, dt.datetime.now(dt.timezone.utc), "DC" if self.fw.config.dc else "AC", self.fw.faults)
+        self.cost = RunningCost(tariff, self._now(), "DC" if self.fw.config.dc else "AC", self.fw.faults)
+        return str(tariff["tariffId"])
+
+    def authorized(self, tx: Transaction) -> str | None:
+        """The driver's idToken arrived after the transaction started (TxStartPoint before
+        Authorized): a tariff of the driver's own (I08) bills the transaction from now — nothing
+        flowed before the authorization. Returns its id when it replaced the tariff in force."""
+        token = (tx.id_token or {}).get("idToken")
+        tariff = self.store.tariff_for(tx.evse_id, token) if self.enabled("Cost") else None
+        if tariff is None or (self.cost is not None and self.cost.tariff["tariffId"] == tariff["tariffId"]):
+            return None
+        self.begin(tx)
         return str(tariff["tariffId"])
 
     def advance(self) -> None:
@@ -67,7 +88,7 @@ class Billing:
         meter.update()
         d_import, d_export = meter.import_wh - self._registers[0], meter.export_wh - self._registers[1]
         self._registers = (meter.import_wh, meter.export_wh)
-        self.cost.advance(dt.datetime.now(dt.timezone.utc), d_import, d_export, meter.power_w())
+        self.cost.advance(self._now(), d_import, d_export, meter.power_w())
 
     def tick(self) -> None:
         """Every pass of the control loop while a transaction runs: the running cost, and its
@@ -138,6 +159,6 @@ class Billing:
             return Refusal("Rejected", "NotEnabled", "the transaction is not billed by a tariff").answer()
         if not self.fw.faults.on("change-tariff-ignored"):
             self.advance()
-            self.cost.change_tariff(tariff, dt.datetime.now(dt.timezone.utc))
+            self.cost.change_tariff(tariff, self._now())
         self.fw.tx.event("Updated", "TariffChanged", info={"tariffId": tariff["tariffId"]})
         return {"status": "Accepted"}

@@ -196,6 +196,15 @@ class VirtualCharger:
         """The payment URL the display shows as a QR code at ``evse_id`` (None: none shown)."""
         return self.firmware.web_payment.qr_url(evse_id) if self.firmware is not None else None
 
+    def psp_answers(self, outcome: str) -> None:
+        """How the payment service provider behind the terminal answers the next settlement:
+        Settled, Rejected or Failed (unreachable)."""
+        if outcome not in ("Settled", "Rejected", "Failed"):
+            raise ValueError(f"a payment service provider answers Settled, Rejected or Failed, not {outcome!r}")
+        if self.firmware is None:
+            raise RuntimeError("the charger has no power")
+        self.firmware.payment.psp_next = outcome
+
     async def pay(self, brand: str = "VISA", recognition: str = "CC", vat_number: str | None = None) -> str:
         """A bank card at the payment terminal (ad hoc payment), a VAT number entered for a company
         receipt: "Accepted" when the charger authorized the driver with it."""

@@ -18,10 +18,15 @@ What the power stage does with them:
   At or beyond a point's voltage for its time the charger ceases to energize (output 0 at once) and
   sends NotifyDERAlarm; when the voltage is back it sends the alarm's end and resumes.
 
+- ``EnterService``: after a trip the charger returns to service only once the grid has been
+  inside the window (``lowVoltage``-``highVoltage`` % of nominal, ``lowFreq``-``highFreq`` Hz)
+  for ``delay`` s, then ramps its output from zero to the full setpoint over ``rampRate`` s
+  (our reading of the schema's "enter service ramp rate in seconds": the time of the ramp).
+  Without one in force it returns at once.
 - ``VoltVar``, ``FixedVar``, ``FixedPFInject`` and ``FixedPFAbsorb`` set the reactive power at
   the grid connection (``hilbench.sim.charger.reactive``).
 
-The other control types (the active-power curves, gradients, enter service) are answered
+The other control types (the active-power curves, gradients) are answered
 ``NotSupported`` — the charger says so, as the spec lets a station that lacks one, rather
 than accepting and ignoring them."""
 
@@ -43,8 +48,9 @@ REPORT = {"LimitMaxDischarge": ("limitMaxDischarge", "limitMaxDischarge"), "Fixe
 TRIPS = {"HVMustTrip": (True, "OverVoltage"), "LVMustTrip": (False, "UnderVoltage")}
 for _curve in (*TRIPS, "VoltVar"):
     FIELDS[_curve], REPORT[_curve] = "curve", ("curve", "curve")
+REPORT["EnterService"] = ("enterService", "enterService")
 #: What the charger carries out (reactive power: ``hilbench.sim.charger.reactive``).
-SUPPORTED = ("LimitMaxDischarge", *TRIPS, "VoltVar", "FixedVar", "FixedPFInject", "FixedPFAbsorb")
+SUPPORTED = ("LimitMaxDischarge", *TRIPS, "VoltVar", "FixedVar", "FixedPFInject", "FixedPFAbsorb", "EnterService")
 #: The charger's own trip delay as a share of a curve's clearing time: the clearing time is the
 #: latest the output may be off, so the protection acts before it (detection and breaker time).
 TRIP_MARGIN = 0.8
@@ -93,6 +99,11 @@ class DerControls:
         #: per trip type: since when (monotonic s) the voltage is beyond the curve, and tripped or not
         self._beyond_since: dict[str, float | None] = {t: None for t in TRIPS}
         self.tripped: dict[str, bool] = {t: False for t in TRIPS}
+        #: after a trip: not yet back in service; since when the grid is inside the EnterService
+        #: window (monotonic s); when the ramp back began
+        self._returning = False
+        self._inside_since: float | None = None
+        self._ramp_from: float | None = None
 
     def set(self, req: dict[str, Any]) -> dict[str, Any]:
         """SetDERControl: (the response)."""
@@ -139,6 +150,12 @@ class DerControls:
                 return f"FixedVar needs unit PctMaxVar and |setpoint| <= 100 %, not {data.get('unit')} {data['setpoint']}"
         if kind.startswith("FixedPF") and not 0.0 < float(data["displacement"]) <= 1.0:
             return f"{kind} displacement {data['displacement']} is not a power factor in (0, 1]"
+        if kind == "EnterService":
+            if not (data["lowVoltage"] < data["highVoltage"] and data["lowFreq"] < data["highFreq"]):
+                return (f"EnterService window is empty: voltage {data['lowVoltage']}-{data['highVoltage']} %, "
+                        f"frequency {data['lowFreq']}-{data['highFreq']} Hz")
+            if float(data.get("delay", 0)) < 0 or float(data.get("rampRate", 0)) < 0:
+                return f"EnterService delay {data.get('delay')} s and rampRate {data.get('rampRate')} s cannot be negative"
         if kind == "LimitMaxDischarge":
             pct = data.get("pctMaxDischargePower")
             if pct is None:
@@ -213,6 +230,34 @@ class DerControls:
         """Tripped: the charger must not energize."""
         return any(self.tripped.values())
 
+    def service_share(self, now_s: float, voltages_pct: tuple[float, ...], frequency_hz: float, now: dt.datetime) -> float:
+        """The share of its output the charger may give now: 0 while tripped or waiting to enter
+        service again, rising to 1 over the EnterService ramp."""
+        if self.ceased():
+            self._returning, self._inside_since, self._ramp_from = True, None, None
+            return 0.0
+        c = self.in_force("EnterService", now)
+        if not self._returning or c is None or self.faults.on("enter-service-ignored"):
+            self._returning = False
+            return 1.0
+        d = c.data
+        if self._ramp_from is None:
+            inside = (float(d["lowVoltage"]) <= min(voltages_pct) and max(voltages_pct) <= float(d["highVoltage"])
+                      and float(d["lowFreq"]) <= frequency_hz <= float(d["highFreq"]))
+            if not inside:
+                self._inside_since = None
+                return 0.0
+            if self._inside_since is None:
+                self._inside_since = now_s
+            if now_s - self._inside_since < float(d.get("delay", 0.0)):
+                return 0.0
+            self._ramp_from = now_s
+        ramp = float(d.get("rampRate", 0.0))
+        share = 1.0 if ramp <= 0.0 else min(1.0, (now_s - self._ramp_from) / ramp)
+        if share >= 1.0:
+            self._returning, self._ramp_from = False, None
+        return share
+
     def _matching(self, req: dict[str, Any]) -> list[Control]:
         return [c for c in self.controls.values()
                 if ("isDefault" not in req or c.is_default == bool(req["isDefault"]))
@@ -237,6 +282,8 @@ class DerControls:
         for c in found:
             listed, key = REPORT[c.type]
             entry = {"id": c.id, "isDefault": c.is_default, "isSuperseded": self.superseded(c), key: c.data}
+            if c.type == "EnterService":  # EnterServiceGetType has neither flag
+                entry = {"id": c.id, key: c.data}
             if listed == "curve":
                 entry["curveType"] = c.type
             report.setdefault(listed, []).append(entry)

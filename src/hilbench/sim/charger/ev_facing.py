@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from typing import TYPE_CHECKING, Any
 
 from hilbench.ocpp.defaults import now_iso
@@ -33,6 +34,23 @@ class EvFacing:
 
     def __init__(self, fw: Firmware) -> None:
         self.fw = fw
+        self._authorized_at: float | None = None  #: when an authorization began waiting for an EV
+
+    def connection_timeout(self, ev_connected: bool) -> None:
+        """TxCtrlr.EVConnectionTimeOut: an authorization no EV follows in time lapses (C01.FR.26),
+        and a transaction it started (TxStartPoint Authorized) ends EVConnectTimeout (E03.FR.05)."""
+        fw = self.fw
+        if not fw.authorized or ev_connected:
+            self._authorized_at = None
+            return
+        now = time.monotonic()
+        if self._authorized_at is None:
+            self._authorized_at = now
+        timeout = fw.dm.get_int("TxCtrlr", "EVConnectionTimeOut")
+        if timeout > 0 and now - self._authorized_at > timeout and not fw.faults.on("ev-connection-timeout-ignored"):
+            fw.note(f"no EV within EVConnectionTimeOut ({timeout} s): the authorization lapsed")
+            fw.authorized, fw.id_token, fw.remote_start_id = False, None, None
+            fw._trigger_hint, self._authorized_at = "EVConnectTimeout", None
 
     # ---- authorization -------------------------------------------------------------------------
     async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:

@@ -27,7 +27,6 @@ from hilbench.pki import load as load_pki
 from hilbench.sim.charger import tls_client
 from hilbench.sim.charger.billing import Billing
 from hilbench.sim.charger.certificates import CertificateStore
-from hilbench.sim.charger.contract import contract_hash_data
 from hilbench.sim.charger.der import DerControls
 from hilbench.sim.charger.device_model import DeviceModel
 from hilbench.sim.charger.ev_facing import EvFacing
@@ -44,8 +43,6 @@ from hilbench.sim.charger.smart_charging import ChargingProfiles
 from hilbench.sim.charger.swap_station import SwapStation
 from hilbench.sim.charger.transactions import Conditions, Transactions
 from hilbench.sim.charger.web_payment import WebPayment
-from hilbench.v2g import sdp
-from hilbench.v2g.link import Delay as V2gDelay
 from hilbench.v2g.transport import SeccServer
 
 if TYPE_CHECKING:
@@ -457,6 +454,7 @@ class Firmware:
         if ev.cp_state == "A" and self.hlc_active and (self.hlc is None or not self.hlc_energy):
             self.hlc_active = False  # unplugged: the next EV starts afresh (basic charging, or a new session)
         ev_ready = ev.cp_state in ("C", "D")
+        self.ev_facing.connection_timeout(ev_connected)
         supply_ok = grid_ok and (plant.dc.output_on and plant.dc_terminal_voltage_v() >= (c.min_voltage_v or 0.0)
                                  if c.dc else True)
         # With an ISO 15118-20 session, energy flows from the EV's PowerDelivery Start to its Stop; a
@@ -481,9 +479,11 @@ class Firmware:
         cost_limited = self.tx.tx is not None and self.tx.tx.cost_limited
         if cost_limited:
             target = 0.0
-        # a must-trip curve ceases the output at once, as an open power path does
-        output = self.power_stage.step(time.monotonic(), target, path_closed=path_closed and not self.der.ceased())
-        self.reactive.step(time.monotonic(), now, energized=grid_ok and self.available and not self.der.ceased())
+        # a must-trip curve ceases the output at once, as an open power path does; it comes back as
+        # an EnterService control allows
+        share = self.der.service_share(time.monotonic(), voltages_pct, plant.grid.frequency_hz, now)
+        output = self.power_stage.step(time.monotonic(), target * share, path_closed=path_closed and share > 0.0)
+        self.reactive.step(time.monotonic(), now, energized=grid_ok and self.available and share > 0.0)
         self.meter.offered_w = max(0.0, target)
         if not ev_connected:
             state = "Idle"
@@ -505,6 +505,7 @@ class Firmware:
         if self.tx.tx is not None and had_tx is None:
             self.profiles.tx_started[self.tx.tx.transaction_id] = dt.datetime.now(dt.timezone.utc)
             self.handlers.transaction_started(self.tx.tx.transaction_id)
+        if self.tx.tx is not None:
             self.payment.transaction_started(self.tx.tx)
         self.billing.tick()
         if self.tx.tx is not None and period.operation_mode != self.tx.tx.operation_mode:

@@ -13,7 +13,7 @@ How the tariff is read (the 2.1 TariffType):
 - The fixed fee is the first fixed element that holds at the start.
 - Taxes stack as TaxRateType says: a stack level's rates apply to the price with every lower
   level's tax included.
-- ``minCost`` / ``maxCost`` bound the total (typeOfCost MinCost / MaxCost).
+- ``minCost`` / ``maxCost`` of the tariff in force bound the total (typeOfCost MinCost / MaxCost).
 - Times of day and days of the week are the charger's local time, which is UTC here.
 
 Hand-written: no Python library evaluates OCPP 2.1 tariffs."""
@@ -127,6 +127,9 @@ class RunningCost:
     charging_s: float = 0.0
     idle_s: float = 0.0
     periods: list[Period] = field(default_factory=list)
+    #: (tariff, its cost per dimension) of the tariffs a ChangeTransactionTariff replaced: what was
+    #: used under each stays billed and taxed by it
+    earlier: list[tuple[Payload, dict[str, float]]] = field(default_factory=list)
     _last: dt.datetime | None = None
 
     def __post_init__(self) -> None:
@@ -147,9 +150,11 @@ class RunningCost:
         return next((p for p in prices if holds(p.get("conditions") or {}, i)), None)
 
     def change_tariff(self, tariff: Payload, at: dt.datetime) -> None:
-        """ChangeTransactionTariff: what was used so far stays billed at the old tariff."""
+        """ChangeTransactionTariff: what was used so far stays billed and taxed by the old tariff
+        (its fixed fee, charged once at the start, is not charged again)."""
         self.advance(at, 0.0, 0.0, 0.0)
-        self.tariff = tariff
+        self.earlier.append((self.tariff, self.cost))
+        self.tariff, self.cost = tariff, dict.fromkeys(self.cost, 0.0)
 
     def advance(self, now: dt.datetime, d_import_wh: float, d_export_wh: float, power_w: float) -> None:
         """Bills what flowed and the time that passed since the last call."""
@@ -195,10 +200,18 @@ class RunningCost:
             p.idle_s += seconds
 
     # ---- what the charger reports ----------------------------------------------------------------
+    def _segments(self) -> list[tuple[Payload, dict[str, float]]]:
+        return [*self.earlier, (self.tariff, self.cost)]
+
     def _price(self, dimension: str, tariff_field: str) -> Payload:
-        rates = list((self.tariff.get(tariff_field) or {}).get("taxRates", []))
-        excl = self.cost[dimension]
-        incl = excl if self.faults.on("cost-without-tax") else with_tax(excl, rates)
+        """One dimension's cost, each tariff's part taxed by that tariff's rates."""
+        excl = incl = 0.0
+        rates: list[Payload] = []
+        for tariff, cost in self._segments():
+            own = list((tariff.get(tariff_field) or {}).get("taxRates", []))
+            excl += cost[dimension]
+            incl += cost[dimension] if self.faults.on("cost-without-tax") else with_tax(cost[dimension], own)
+            rates += [r for r in own if r not in rates]
         out: Payload = {"exclTax": round(excl, 4), "inclTax": round(incl, 4)}
         if rates:
             out["taxRates"] = rates
@@ -222,7 +235,7 @@ class RunningCost:
                                "total": {"exclTax": round(excl, 4), "inclTax": round(incl, 4)}}
         for dimension, tariff_field in (("fixed", "fixedFee"), ("energy", "energy"), ("chargingTime", "chargingTime"),
                                         ("idleTime", "idleTime")):
-            if tariff_field in self.tariff:
+            if any(tariff_field in tariff for tariff, _cost in self._segments()):
                 total_cost[dimension] = self._price(dimension, tariff_field)
         # totalUsage.chargingTime: the time energy flowed, as I12's cost requirements pair it with
         # totalCost.chargingTime (the field's own note calls it the whole session)

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from hilbench.errors import HilbenchError
 from hilbench.ocpp.defaults import now_iso
 from hilbench.sim.charger.transactions import Transactions
 
@@ -71,7 +72,11 @@ class SwapStation:
         """S01: a card at the station's reader."""
         if self.authorized():
             return "Busy"
-        res = await self.fw.call("Authorize", {"idToken": token})
+        try:
+            res = await self.fw.call("Authorize", {"idToken": token})
+        except (HilbenchError, ConnectionError) as e:  # no CSMS to ask: no swap, nothing held
+            self.fw.note(f"swap authorization not asked: {e}")
+            return "Offline"
         status = str(res["idTokenInfo"]["status"])
         if status == "Accepted":
             self.request = (-next(self._ids), token, time.monotonic())  # negative: the station's own request ids

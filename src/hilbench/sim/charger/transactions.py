@@ -26,7 +26,7 @@ from hilbench.sim.charger.signed_meter import OcmfSigner, reading
 STOPPED = {"EnergyLimitReached": "EnergyLimitReached", "TimeLimitReached": "TimeLimitReached",
            "SoCLimitReached": "SOCLimitReached", "RemoteStop": "Remote", "StopAuthorized": "Local",
            "EVCommunicationLost": "EVDisconnected", "Deauthorized": "DeAuthorized", "ResetCommand": "ImmediateReset",
-           "AbnormalCondition": "PowerLoss"}
+           "AbnormalCondition": "PowerLoss", "EVConnectTimeout": "Timeout"}
 
 
 @dataclass
@@ -58,6 +58,7 @@ class Transaction:
     start_export_wh: float = 0.0
     charging_state: str = "EVConnected"
     last_periodic: float = 0.0
+    ev_seen: bool = False  #: an EV was connected during it (an EVConnected stop point is its leaving)
     #: wall-clock seconds of the last save: a restarted charger measures its outage from here
     saved_at: float = 0.0
     operation_mode: str = "ChargingOnly"
@@ -215,9 +216,12 @@ class Transactions:
                 started.charging_state = charging_state
             return
         tx = self.tx
+        tx.ev_seen = tx.ev_seen or c.ev_connected
         for point in stops:
             if not c.holds(point):
                 if point in ("EVConnected", "ParkingBayOccupancy"):
+                    if not tx.ev_seen:
+                        continue  # started before any EV (TxStartPoint Authorized): nothing has left yet
                     self.stop("EVCommunicationLost")
                 elif point in ("Authorized", "DataSigned"):
                     self.stop(self._pending_trigger or "Deauthorized")
@@ -227,7 +231,9 @@ class Transactions:
                 return
         if c.authorized and not previous.authorized and tx.id_token is None and id_token is not None:
             tx.id_token = id_token
-            self.event("Updated", self._pending_trigger or "Authorized", extra={"idToken": id_token})
+            tariff_id = self.billing.authorized(tx) if self.billing is not None else None
+            self.event("Updated", self._pending_trigger or "Authorized", extra={"idToken": id_token},
+                       info={"tariffId": tariff_id} if tariff_id else None)
             self._pending_trigger = None
         if charging_state != tx.charging_state:
             tx.charging_state = charging_state

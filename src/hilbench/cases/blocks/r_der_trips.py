@@ -1,0 +1,230 @@
+"""R — the must-trip curves and the return to service (OCPP 2.1 R04, R05), measured: the grid
+simulator steps the voltage beyond an ``HVMustTrip`` curve and the power analyzer times how long
+the DUT keeps energizing the grid; with an ``EnterService`` control the DUT must, once the grid is
+back inside the control's window, stay off for its ``delay`` and then ramp back over its
+``rampRate`` (⚠ our reading of the schema's "enter service ramp rate in seconds": the time of
+the ramp from zero to the full setpoint). Both are timed on the analyzer's samples at the grid
+connection, never on what the DUT reports (NotifyDERAlarm is checked as a message of its own).
+
+Voltages are % of the rig's ``grid_nominal_voltage_v``, frequencies Hz about its
+``grid_nominal_frequency_hz``. ⚠ The R04 requirement numbers are cited from the use-case table;
+their texts were not at hand."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from hilbench.cases import power
+from hilbench.cases.blocks.r_der_control import clear_controls, nominal_v, schedule, set_control
+from hilbench.cases.model import Measurement, case
+from hilbench.cases.profiles import central_setpoint
+from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, v2x_session
+from hilbench.runner.context import BenchError, CaseContext, Series
+
+#: The HVMustTrip curve of HB_R_04_HVMT_CS: clearing time x (s) at voltage y (% of nominal).
+HV_MUST_TRIP = [{"x": 1.0, "y": 110.0}, {"x": 0.16, "y": 120.0}]
+#: The grid simulator's steps, % of nominal: inside the curve (no trip allowed), then beyond 110 %.
+INSIDE_PCT, BEYOND_PCT = 105.0, 112.0
+#: The outlet counts as ceased below this, W.
+CEASED_W = 150.0
+#: Analyzer samples below the threshold before the step: the trace shows the grid before it.
+BEFORE_STEP = 3
+
+
+async def _trip_time(ctx: CaseContext, series: Series, threshold_v: float, step_to_v: float,
+                     watch_s: float) -> tuple[float | None, int]:
+    """Steps the grid simulator to ``step_to_v`` while sampling the analyzer, and returns the time
+    from the first sample with a grid phase at or above ``threshold_v`` to the first after it with
+    the grid-side apparent power below :data:`CEASED_W` (None: no trip while watched), and the
+    number of samples. Sampling starts before the step, and the grid must be seen below the
+    threshold first. The apparent power goes on ``series`` and the grid voltage on a series of its
+    own; the time resolution is the analyzer's update interval (noted with the result)."""
+    volts = ctx.series("grid voltage, highest phase", "V")
+    stepped: int | None = None
+    n, end = 0, None
+    while end is None or time.monotonic() < end:
+        reading = await ctx.io(ctx.power_analyzer.read)
+        # ceasing to energize is judged where the curve applies, at the grid connection: the
+        # apparent power there (active and reactive), not only the transfer to the EV
+        p_grid, q_grid, _ = power.grid_side(reading)
+        p, t_ns = math.hypot(p_grid, q_grid), next(iter(reading.values())).mono_ns
+        v = power.highest_phase_v(reading)
+        series.add(p, t_ns)
+        volts.add(v, t_ns)
+        n += 1
+        if end is None:
+            if v >= threshold_v:
+                raise BenchError(f"the analyzer sees the grid at {v:.1f} V before the step: at or above the "
+                                 f"curve's {threshold_v:.1f} V already")
+            if n >= BEFORE_STEP:
+                await ctx.io(ctx.grid_simulator.set_voltage, step_to_v)
+                end = time.monotonic() + watch_s
+        elif stepped is None and v >= threshold_v:
+            stepped = t_ns
+        elif stepped is not None and abs(p) < CEASED_W:
+            return (t_ns - stepped) / 1e9, n
+    if stepped is None:
+        raise BenchError(f"the grid simulator was set to {step_to_v:.1f} V, but the analyzer never saw a phase at "
+                         f"{threshold_v:.1f} V or above within {watch_s:g} s")
+    return None, n
+
+
+@case("HB_R_04_HVMT_CS", "HVMustTrip: the DUT ceases to energize within the curve's clearing time, as measured",
+      use_cases=["R04", "R05"], requirements=["R04.FR.40", "R04.FR.41", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
+      measurements=[Measurement("set_status", equals="Accepted"),
+                    Measurement("power_inside_curve", unit="W",
+                                description=f"mean outlet power at {INSIDE_PCT:g} % of nominal voltage: no trip"),
+                    Measurement("trip_time", unit="s", low=0.0, high=HV_MUST_TRIP[0]["x"],
+                                description=f"from the grid at {HV_MUST_TRIP[0]['y']:g} % of nominal (analyzer) to the "
+                                            f"grid-side apparent power below {CEASED_W:g} VA, stepped to "
+                                            f"{BEYOND_PCT:g} %: the curve allows {HV_MUST_TRIP[0]['x']:g} s"),
+                    Measurement("alarm", equals="HVMustTrip",
+                                description="NotifyDERAlarm's controlType after the trip"),
+                    Measurement("alarm_grid_event", one_of=("OverVoltage", "not given"),
+                                description="NotifyDERAlarm's gridEventFault, when given (optional in the schema)")],
+      kills=["trips-late-hv-must-trip", "no-der-alarm-on-trip"], timeout_s=90)
+async def hv_must_trip(ctx: CaseContext) -> None:
+    """A discharge at -6 kW under an HVMustTrip curve (1 s beyond 110 %, 0.16 s beyond 120 %);
+    the grid simulator steps to 105 % (inside the curve: the power must hold), then to 112 %: the
+    DUT must be down within 1 s, timed on the analyzer's samples of both the grid voltage (from
+    the first sample at 110 % or more) and the apparent power at the grid connection, and report
+    the trip in NotifyDERAlarm. The grid is back at nominal
+    afterwards. Percentages are of the rig's ``grid_nominal_voltage_v``."""
+    nominal = nominal_v(ctx)
+    tid = await v2x_session(ctx, "HB-R04-HVMT", 323)
+    try:
+        res = await set_control(ctx, hv_must_trip_control("HB-R04-HVMT"))
+        ctx.measure["set_status"] = res["status"]
+        ctx.check(res["status"] == "Accepted", f"SetDERControl HVMustTrip answered {res['status']}")
+        steps = Stepper(ctx, "setpoint")
+        await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
+        band = power.tolerance_w(-6_000.0, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
+        ctx.measure.limits("power_inside_curve", low=-6_000.0 - band, high=-6_000.0 + band)
+        await ctx.io(ctx.grid_simulator.set_voltage, nominal * INSIDE_PCT / 100.0)
+        ctx.measure["power_inside_curve"] = rounded((await steps.watch(-6_000.0)).mean_w)
+        watch = 3 * HV_MUST_TRIP[0]["x"] + 2.0
+        t_start = time.monotonic()
+        tripped, samples = await _trip_time(ctx, ctx.series("grid-side apparent power", "VA"),
+                                            nominal * HV_MUST_TRIP[0]["y"] / 100.0, nominal * BEYOND_PCT / 100.0, watch)
+        ctx.note(f"trip after {tripped} s ({samples} analyzer samples, one per "
+                 f"{(time.monotonic() - t_start) / max(1, samples) * 1000:.0f} ms)")
+        ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else f"no trip within {watch:g} s"
+        alarm = await ctx.csms.expect("NotifyDERAlarm", 5, lambda p: p["controlType"] == "HVMustTrip", required=False)
+        ctx.measure["alarm"] = alarm["controlType"] if alarm else "none within 5 s"
+        ctx.measure["alarm_grid_event"] = alarm.get("gridEventFault", "not given") if alarm else "no alarm"
+    finally:
+        await ctx.io(ctx.grid_simulator.set_voltage, nominal)
+        await clear_controls(ctx, "HVMustTrip")
+    await end_session(ctx, tid)
+
+
+def hv_must_trip_control(cid: str) -> dict[str, object]:
+    return {"isDefault": False, "controlId": cid, "controlType": "HVMustTrip",
+            "curve": {"priority": 1, "yUnit": "PctEffectiveV", "curveData": HV_MUST_TRIP, **schedule()}}
+
+
+#: HB_R_04_ES_CS's EnterService control: the window (% of nominal voltage; Hz either side of the
+#: nominal frequency), the delay inside it and the ramp back, s.
+ES_WINDOW_PCT, ES_WINDOW_HZ, ES_DELAY_S, ES_RAMP_S = (90.0, 106.0), 0.1, 3.0, 2.0
+#: The output counts as back once the grid-side apparent power is above this share of the
+#: setpoint, and the ramp as done at :data:`RAMPED_SHARE` of it.
+BACK_SHARE, RAMPED_SHARE = 0.05, 0.9
+
+
+@dataclass
+class Return:
+    delay_s: float | None  #: from the grid back inside the window to the output back
+    ramp_s: float | None   #: from the output back to RAMPED_SHARE of the setpoint
+    samples: int
+
+
+async def _return_to_service(ctx: CaseContext, series: Series, *, window_v: tuple[float, float], full_va: float,
+                             watch_s: float) -> Return:
+    """Steps the grid simulator back to nominal while sampling the analyzer: when the highest and
+    lowest phases are first inside ``window_v``, when the grid-side apparent power is back above
+    BACK_SHARE of ``full_va``, and when it reaches RAMPED_SHARE of it."""
+    volts = ctx.series("grid voltage after the trip, highest phase", "V")
+    await ctx.io(ctx.grid_simulator.set_voltage, nominal_v(ctx))
+    inside: int | None = None
+    back: int | None = None
+    n, end = 0, time.monotonic() + watch_s
+    while time.monotonic() < end:
+        reading = await ctx.io(ctx.power_analyzer.read)
+        p_grid, q_grid, _ = power.grid_side(reading)
+        s, t_ns = math.hypot(p_grid, q_grid), next(iter(reading.values())).mono_ns
+        high, low = power.highest_phase_v(reading), power.lowest_phase_v(reading)
+        series.add(s, t_ns)
+        volts.add(high, t_ns)
+        n += 1
+        if inside is None:
+            if window_v[0] <= low and high <= window_v[1]:
+                inside = t_ns
+            elif s > BACK_SHARE * full_va:
+                raise BenchError(f"the DUT energizes at {s:.0f} VA before the grid is back inside the window "
+                                 f"({low:.1f}-{high:.1f} V): did it trip at all?")
+            continue
+        if back is None and s > BACK_SHARE * full_va:
+            back = t_ns
+        if back is not None and s >= RAMPED_SHARE * full_va:
+            return Return((back - inside) / 1e9, (t_ns - back) / 1e9, n)
+    if inside is None:
+        raise BenchError(f"the grid simulator was set back to nominal, but the analyzer never saw every phase within "
+                         f"{window_v[0]:.1f}-{window_v[1]:.1f} V in {watch_s:g} s")
+    return Return(None if back is None else (back - inside) / 1e9, None, n)
+
+
+@case("HB_R_04_ES_CS", "EnterService: after a must-trip the DUT stays off for the delay with the grid back in the window, then ramps, as measured",
+      use_cases=["R04", "R05"], requirements=["R04.FR.01", "R04.FR.02", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
+      measurements=[Measurement("set_status", equals="Accepted", description="SetDERControl EnterService"),
+                    Measurement("trip_time", unit="s", low=0.0, high=HV_MUST_TRIP[0]["x"],
+                                description="the HVMustTrip that takes the DUT out of service"),
+                    Measurement("return_delay", unit="s", low=ES_DELAY_S - 0.2, high=ES_DELAY_S + 1.0,
+                                description=f"from the grid back inside the window (analyzer) to the output above "
+                                            f"{BACK_SHARE:.0%} of the setpoint; the control's delay is {ES_DELAY_S:g} s "
+                                            f"(-0.2 s: the analyzer's update interval)"),
+                    Measurement("ramp_time", unit="s", low=0.5 * ES_RAMP_S, high=ES_RAMP_S + 1.0,
+                                description=f"from the output back to {RAMPED_SHARE:.0%} of the setpoint; the control's "
+                                            f"ramp is {ES_RAMP_S:g} s ({RAMPED_SHARE - BACK_SHARE:.0%} of it on a "
+                                            f"straight ramp)")],
+      kills=["enter-service-ignored"], timeout_s=90)
+async def enter_service(ctx: CaseContext) -> None:
+    """A discharge at -6 kW under the HVMustTrip curve of HB_R_04_HVMT_CS and an EnterService
+    control (90-106 % of nominal, nominal ±0.1 Hz, 3 s delay, 2 s ramp); the grid simulator steps
+    to 112 %: the DUT trips. Stepped back to nominal, the DUT must stay off for the delay and then
+    come back over the ramp — a charger that jumps back to full power at once hits a grid that
+    has just recovered with every charger on it at the same instant."""
+    nominal, hz = nominal_v(ctx), ctx.campaign.config.grid_nominal_frequency_hz
+    tid = await v2x_session(ctx, "HB-R04-ES", 324)
+    try:
+        window = {"priority": 1, "lowVoltage": ES_WINDOW_PCT[0], "highVoltage": ES_WINDOW_PCT[1],
+                  "lowFreq": hz - ES_WINDOW_HZ, "highFreq": hz + ES_WINDOW_HZ, "delay": ES_DELAY_S, "rampRate": ES_RAMP_S}
+        res = await set_control(ctx, {"isDefault": False, "controlId": "HB-R04-ES", "controlType": "EnterService",
+                                      "enterService": window})
+        ctx.measure["set_status"] = res["status"]
+        ctx.check(res["status"] == "Accepted", f"SetDERControl EnterService answered {res['status']}")
+        trip = await set_control(ctx, hv_must_trip_control("HB-R04-ES-HVMT"))
+        ctx.check(trip["status"] == "Accepted", f"SetDERControl HVMustTrip answered {trip['status']}")
+        steps = Stepper(ctx, "setpoint")
+        before = await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
+        ctx.check(before.mean_w is not None and before.mean_w < -3_000.0,
+                  f"the DUT did not discharge before the trip (mean {before.mean_w} W): nothing to take out of service")
+        assert before.mean_w is not None
+        series = ctx.series("grid-side apparent power", "VA")
+        tripped, _n = await _trip_time(ctx, series, nominal * HV_MUST_TRIP[0]["y"] / 100.0, nominal * BEYOND_PCT / 100.0,
+                                       3 * HV_MUST_TRIP[0]["x"] + 2.0)
+        ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else "no trip"
+        if tripped is None:
+            return
+        back = await _return_to_service(ctx, series, window_v=(nominal * ES_WINDOW_PCT[0] / 100.0,
+                                                                nominal * ES_WINDOW_PCT[1] / 100.0),
+                                        full_va=abs(before.mean_w), watch_s=ES_DELAY_S + ES_RAMP_S + 6.0)
+        ctx.note(f"back in service: delay {back.delay_s} s, ramp {back.ramp_s} s ({back.samples} analyzer samples)")
+        ctx.measure["return_delay"] = rounded(back.delay_s, 3) if back.delay_s is not None else "never back"
+        ctx.measure["ramp_time"] = rounded(back.ramp_s, 3) if back.ramp_s is not None else "never at full power"
+    finally:
+        await ctx.io(ctx.grid_simulator.set_voltage, nominal)
+        await clear_controls(ctx, "HVMustTrip")
+        await clear_controls(ctx, "EnterService")
+    await end_session(ctx, tid)
