@@ -8,7 +8,10 @@ slot (S03: BatterySwap BatteryIn) and takes the fullest one out (BatteryOut), bo
 swap's requestId, idToken and battery data. The battery that came in is then charged in its slot
 (S04): a transaction on that slot's EVSE, the power through the plant's DC link (the battery
 emulator plays the battery, the analyzer's DC element measures it), its state of charge raised by
-the energy the meter counts over its capacity, until it is full."""
+the energy the meter counts over its capacity, until it is full. The station has one slot charger:
+a battery that comes in while another charges waits its turn; the driver is given a battery off
+the charger only when no other is left (its transaction then ends, EVDisconnected). A swap whose
+authorization lapses after a battery came in (BatteryOutTimeout) still charges that battery."""
 
 from __future__ import annotations
 
@@ -54,6 +57,7 @@ class SwapStation:
         self._ids = itertools.count(1)
         self._swapped_in: int | None = None  #: the slot the last battery came into, until it is taken out of
         self.charging: tuple[int, Transactions, float] | None = None  #: slot, its transaction, meter at start (Wh)
+        self.waiting: list[int] = []  #: slots whose battery waits for the one slot charger, first come first
 
     def table(self) -> dict[str, Any]:
         return {"RequestBatterySwap": self._request_battery_swap}
@@ -61,11 +65,13 @@ class SwapStation:
     # ---- authorization -------------------------------------------------------------------------
     def authorized(self) -> bool:
         if self.request is not None and time.monotonic() - self.request[2] > SWAP_TIMEOUT_S:
-            self.fw.spawn(self.fw.call("BatterySwap", {"eventType": "BatteryOutTimeout", "requestId": self.request[0],
-                                                        "idToken": self.request[1],
-                                                        "batteryData": [b.data(n) for n, b in self.slots.items() if b]}),
-                          "BatterySwap")
+            self.fw.emit("BatterySwap", {"eventType": "BatteryOutTimeout", "requestId": self.request[0],
+                                         "idToken": self.request[1],
+                                         "batteryData": [b.data(n) for n, b in self.slots.items() if b]})
             self.request = None
+            if self._swapped_in is not None:  # a battery came in, none went out: it is charged all the same
+                self._start_charging(self._swapped_in)
+                self._swapped_in = None
         return self.request is not None
 
     async def authorize_local(self, token: Payload) -> str:
@@ -111,9 +117,15 @@ class SwapStation:
         does not release one."""
         if self._swapped_in is None or (not self.authorized() and not self.fw.faults.on("swap-out-without-authorization")):
             return None
+        charging = self.charging[0] if self.charging is not None else None
+        # the fullest battery, one on the slot charger only when nothing else is left
         slot, battery = max(((n, b) for n, b in self.slots.items() if b is not None and n != self._swapped_in),
-                            key=lambda nb: nb[1].soc)
+                            key=lambda nb: (nb[0] != charging, nb[1].soc))
         self.slots[slot] = None
+        if slot in self.waiting:
+            self.waiting.remove(slot)
+        if slot == charging:  # taken off the charger: its transaction ends with the battery gone
+            self._stop_charging("EVCommunicationLost", "EVDisconnected")
         self._event("BatteryOut", [battery.data(slot)])
         charge = self._swapped_in
         self.request, self._swapped_in = None, None
@@ -128,6 +140,7 @@ class SwapStation:
     # ---- charging the battery that came in -----------------------------------------------------
     def _start_charging(self, slot: int) -> None:
         if self.charging is not None:
+            self.waiting.append(slot)
             return
         reported = slot % len(self.slots) + 1 if self.fw.faults.on("swap-charges-wrong-slot") else slot
         fw = self.fw
@@ -154,9 +167,7 @@ class SwapStation:
             battery.soc = min(100.0, battery.soc + 100.0 * (fw.meter.import_wh - last_wh) / battery.capacity_wh)
         self.charging = (slot, tx, fw.meter.import_wh)
         if battery is None or battery.soc >= 100.0:
-            self._open_power_path()
-            tx.stop("SoCLimitReached", stopped_reason="SOCLimitReached")
-            self.charging = None
+            self._stop_charging("SoCLimitReached", "SOCLimitReached")
             return
         fw.power_stage.step(now, SLOT_CHARGE_W, path_closed=True)
         if tx.tx is not None and tx.tx.charging_state != "Charging" and fw.meter.power_w() > 50.0:
@@ -167,10 +178,20 @@ class SwapStation:
         """RequestStopTransaction of the slot's charging transaction."""
         if self.charging is None or self.charging[1].tx is None or self.charging[1].tx.transaction_id != transaction_id:
             return False
-        self._open_power_path()
-        self.charging[1].stop("RemoteStop")
-        self.charging = None
+        self._stop_charging("RemoteStop", "Remote")
         return True
+
+    def _stop_charging(self, trigger: str, reason: str) -> None:
+        """The slot's transaction ends; the next battery waiting for the charger gets it."""
+        assert self.charging is not None
+        self._open_power_path()
+        self.charging[1].stop(trigger, stopped_reason=reason)
+        self.charging = None
+        while self.waiting:
+            slot = self.waiting.pop(0)
+            if self.slots.get(slot) is not None:
+                self._start_charging(slot)
+                break
 
     def inventory(self) -> list[Payload]:
         """The batteries in the slots, for tests and reports."""
