@@ -135,7 +135,7 @@ def test_a_trip_curve_is_reported_with_its_type_and_a_bad_one_rejected() -> None
 
 
 def enter_service(**more: object) -> dict:
-    return {"isDefault": False, "controlId": "ES", "controlType": "EnterService",
+    return {"isDefault": True, "controlId": "ES", "controlType": "EnterService",
             "enterService": {"priority": 1, "lowVoltage": 90.0, "highVoltage": 106.0, "lowFreq": 49.9, "highFreq": 50.1,
                              "delay": 3.0, "rampRate": 2.0, **more}}
 
@@ -178,3 +178,17 @@ def test_without_enter_service_or_under_its_fault_the_output_returns_at_once() -
 def test_an_empty_enter_service_window_is_rejected() -> None:
     res = DerControls(Faults()).set(enter_service(lowVoltage=110.0))
     assert res["status"] == "Rejected" and "window is empty" in res["statusInfo"]["additionalInfo"]
+
+
+def test_misshapen_controls_are_rejected_as_the_errata_says_unless_the_fault_lets_them_by() -> None:
+    """R04.FR.13 (a default with a schedule), R04.FR.15 (a scheduled EnterService), R04.FR.17 (a
+    field not the controlType's)."""
+    bad = [lmd("D", 1, 50.0, default=True, startTime="2026-12-05T12:00:00Z", duration=60),
+           enter_service() | {"isDefault": False},
+           {"isDefault": False, "controlId": "F", "controlType": "LimitMaxDischarge",
+            "fixedVar": {"priority": 1, "setpoint": 10.0, "unit": "PctMaxVar"}}]
+    for request, why in zip(bad, ("R04.FR.13", "R04.FR.15", "R04.FR.17")):
+        res = DerControls(Faults()).set(request)
+        assert res["status"] == "Rejected" and why in res["statusInfo"]["additionalInfo"], res
+    lax = DerControls(Faults(["der-control-shape-unchecked"]))
+    assert [lax.set(r)["status"] for r in bad[:2]] == ["Accepted", "Accepted"]

@@ -9,8 +9,11 @@ one type, the one with the lowest ``priority`` value is in force (0 is the highe
 beats are superseded, named in SetDERControl's ``supersededIds`` and flagged in the report.
 
 A DUT that answers ``NotSupported`` to a control type skips the case that needs it (the lab's
-PICS says whether it must support it). ⚠ The R04 requirement numbers are cited from the use-case
-table; their texts were not at hand. The must-trip curves and the return to service are in
+PICS says whether it must support it). R04.FR.13-17 and R04.FR.41/42/45/46 are cited as the 2.1
+errata (2025-06/09) word them: a default control has no schedule, EnterService and Gradients
+exist only as default controls, a request carries the one control field of its controlType, an
+unknown control is NotFound. ⚠ The other R04 numbers are cited from the use-case table; their
+texts were not at hand. The must-trip curves and the return to service are in
 ``r_der_trips``, the reactive-power controls (VoltVar, the fixed power factors) in
 ``r_der_reactive``."""
 
@@ -117,20 +120,46 @@ async def der_priority(ctx: CaseContext) -> None:
     await end_session(ctx, tid)
 
 
-@case("HB_R_04_NEG_CS", "An unknown DER control cannot be cleared; an impossible one is not accepted",
-      use_cases=["R04"], requirements=["R04.FR.30", "R04.FR.31"], roles=["csms"],
+#: The misshapen SetDERControl requests of HB_R_04_NEG_CS (the 2.1 errata's R04.FR.13, 15 and 17).
+MISSHAPEN = {
+    "default_with_schedule": {"isDefault": True, "controlId": "HB-R04-NEG-DEF", "controlType": "LimitMaxDischarge",
+                              "limitMaxDischarge": {"priority": 1, "pctMaxDischargePower": 50.0, **schedule()}},
+    "scheduled_enter_service": {"isDefault": False, "controlId": "HB-R04-NEG-ES", "controlType": "EnterService",
+                                "enterService": {"priority": 1, "lowVoltage": 90.0, "highVoltage": 110.0, "lowFreq": 49.0,
+                                                 "highFreq": 51.0}},
+    "mismatched_field": {"isDefault": False, "controlId": "HB-R04-NEG-FLD", "controlType": "LimitMaxDischarge",
+                         "fixedVar": {"priority": 1, "setpoint": 10.0, "unit": "PctMaxVar"}},
+}
+
+
+@case("HB_R_04_NEG_CS", "An unknown DER control cannot be cleared; an impossible or misshapen one is not accepted",
+      use_cases=["R04"], requirements=["R04.FR.13", "R04.FR.15", "R04.FR.17", "R04.FR.30", "R04.FR.31", "R04.FR.42"],
+      roles=["csms"],
       measurements=[Measurement("clear_unknown_status", equals="NotFound",
                                 description="ClearDERControl of a controlId the DUT never had"),
                     Measurement("out_of_range_status", equals="Rejected",
-                                description="SetDERControl LimitMaxDischarge with pctMaxDischargePower 150 %")],
-      kills=["clear-der-unknown-accepted"], timeout_s=30)
+                                description="SetDERControl LimitMaxDischarge with pctMaxDischargePower 150 %"),
+                    Measurement("default_with_schedule", one_of=("Rejected", "NotSupported"),
+                                description="a default LimitMaxDischarge with startTime and duration"),
+                    Measurement("scheduled_enter_service", one_of=("Rejected", "NotSupported"),
+                                description="EnterService with isDefault false"),
+                    Measurement("mismatched_field", one_of=("Rejected", "NotSupported"),
+                                description="controlType LimitMaxDischarge carrying a fixedVar")],
+      kills=["clear-der-unknown-accepted", "der-control-shape-unchecked"], timeout_s=30)
 async def der_negative(ctx: CaseContext) -> None:
+    """NotSupported counts as a refusal for the misshapen requests (a DUT without the control type
+    refuses it either way); whatever the DUT accepted is cleared again."""
     res = await ctx.csms.call("ClearDERControl", {"isDefault": False, "controlId": "HB-R04-NEVER-SET"})
     ctx.measure["clear_unknown_status"] = res["status"]
     res = await set_control(ctx, limit_max_discharge("HB-R04-150", 1, 150.0))
     ctx.measure["out_of_range_status"] = res["status"]
     if res["status"] == "Accepted":
         await clear_controls(ctx)
+    for name, request in MISSHAPEN.items():
+        res = await ctx.csms.call("SetDERControl", request)
+        ctx.measure[name] = res["status"]
+        if res["status"] == "Accepted":
+            await ctx.csms.call("ClearDERControl", {"isDefault": request["isDefault"], "controlId": request["controlId"]})
 
 
 def nominal_v(ctx: CaseContext) -> float:

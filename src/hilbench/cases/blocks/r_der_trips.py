@@ -128,6 +128,7 @@ def hv_must_trip_control(cid: str) -> dict[str, object]:
 #: HB_R_04_ES_CS's EnterService control: the window (% of nominal voltage; Hz either side of the
 #: nominal frequency), the delay inside it and the ramp back, s.
 ES_WINDOW_PCT, ES_WINDOW_HZ, ES_DELAY_S, ES_RAMP_S = (90.0, 106.0), 0.1, 3.0, 2.0
+ES_ID = "HB-R04-ES"
 #: The output counts as back once the grid-side apparent power is above this share of the
 #: setpoint, and the ramp as done at :data:`RAMPED_SHARE` of it.
 BACK_SHARE, RAMPED_SHARE = 0.05, 0.9
@@ -176,8 +177,8 @@ async def _return_to_service(ctx: CaseContext, series: Series, *, window_v: tupl
 
 
 @case("HB_R_04_ES_CS", "EnterService: after a must-trip the DUT stays off for the delay with the grid back in the window, then ramps, as measured",
-      use_cases=["R04", "R05"], requirements=["R04.FR.01", "R04.FR.02", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
-      measurements=[Measurement("set_status", equals="Accepted", description="SetDERControl EnterService"),
+      use_cases=["R04", "R05"], requirements=["R04.FR.01", "R04.FR.02", "R04.FR.14", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
+      measurements=[Measurement("set_status", equals="Accepted", description="SetDERControl EnterService, a default control"),
                     Measurement("trip_time", unit="s", low=0.0, high=HV_MUST_TRIP[0]["x"],
                                 description="the HVMustTrip that takes the DUT out of service"),
                     Measurement("return_delay", unit="s", low=ES_DELAY_S - 0.2, high=ES_DELAY_S + 1.0,
@@ -200,7 +201,8 @@ async def enter_service(ctx: CaseContext) -> None:
     try:
         window = {"priority": 1, "lowVoltage": ES_WINDOW_PCT[0], "highVoltage": ES_WINDOW_PCT[1],
                   "lowFreq": hz - ES_WINDOW_HZ, "highFreq": hz + ES_WINDOW_HZ, "delay": ES_DELAY_S, "rampRate": ES_RAMP_S}
-        res = await set_control(ctx, {"isDefault": False, "controlId": "HB-R04-ES", "controlType": "EnterService",
+        # EnterService exists only as a default control (R04.FR.15): the case clears its own by id
+        res = await set_control(ctx, {"isDefault": True, "controlId": ES_ID, "controlType": "EnterService",
                                       "enterService": window})
         ctx.measure["set_status"] = res["status"]
         ctx.check(res["status"] == "Accepted", f"SetDERControl EnterService answered {res['status']}")
@@ -226,5 +228,5 @@ async def enter_service(ctx: CaseContext) -> None:
     finally:
         await ctx.io(ctx.grid_simulator.set_voltage, nominal)
         await clear_controls(ctx, "HVMustTrip")
-        await clear_controls(ctx, "EnterService")
+        await ctx.csms.call("ClearDERControl", {"isDefault": True, "controlId": ES_ID})
     await end_session(ctx, tid)

@@ -56,6 +56,28 @@ SUPPORTED = ("LimitMaxDischarge", *TRIPS, "VoltVar", "FixedVar", "FixedPFInject"
 TRIP_MARGIN = 0.8
 
 
+#: Controls that exist only as default ones (R04.FR.14/15).
+DEFAULT_ONLY = ("EnterService", "Gradients")
+#: Every control field SetDERControlRequest may carry.
+CONTROL_FIELDS = ("curve", "enterService", "fixedPFAbsorb", "fixedPFInject", "fixedVar", "freqDroop", "gradient",
+                  "limitMaxDischarge")
+
+
+def _shape_problem(req: dict[str, Any], kind: str, default: bool) -> str | None:
+    """What the 2.1 errata's R04.FR.13, 15 and 17 refuse: a default control with a schedule, a
+    scheduled EnterService or Gradients, and a request whose control field is not its
+    controlType's (or that carries more than one)."""
+    fields = [f for f in CONTROL_FIELDS if f in req]
+    if fields != [FIELDS[kind]]:
+        return f"controlType {kind} takes the one field {FIELDS[kind]}, the request has {fields or 'none'} (R04.FR.17)"
+    data = req[FIELDS[kind]]
+    if default and ("startTime" in data or "duration" in data):
+        return f"a default {kind} control cannot have a startTime or duration (R04.FR.13)"
+    if not default and kind in DEFAULT_ONLY:
+        return f"{kind} exists only as a default control: isDefault must be true (R04.FR.15)"
+    return None
+
+
 @dataclass
 class Control:
     id: str
@@ -112,7 +134,8 @@ class DerControls:
             return {"status": "NotSupported", "statusInfo": {"reasonCode": "UnsupportedParam",
                                                              "additionalInfo": f"controlType {kind} is not implemented"}}
         data = req.get(FIELDS[kind])
-        problem = self._problem(kind, data)
+        problem = None if self.faults.on("der-control-shape-unchecked") else _shape_problem(req, kind, default)
+        problem = problem or self._problem(kind, data)
         if problem:
             return {"status": "Rejected", "statusInfo": {"reasonCode": "InvalidValue", "additionalInfo": problem}}
         assert data is not None

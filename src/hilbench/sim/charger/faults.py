@@ -80,6 +80,8 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("der-priority-ignored", "der", "applies the DER control set last, not the one with the lowest priority value"),
     Fault("clear-der-unknown-accepted", "der", "answers ClearDERControl of a control it does not have with Accepted"),
     Fault("trips-late-hv-must-trip", "der", "ceases to energize only after 3x the HVMustTrip curve's clearing time"),
+    Fault("der-control-shape-unchecked", "der",
+          "accepts a scheduled EnterService, a default control with a schedule, and a control field that is not its controlType's"),
     Fault("enter-service-ignored", "der",
           "returns to full power the moment a must-trip clears, without an EnterService control's delay and ramp"),
     Fault("no-der-alarm-on-trip", "der", "trips on a must-trip curve without sending NotifyDERAlarm"),
