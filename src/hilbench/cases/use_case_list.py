@@ -52,6 +52,20 @@ def all_requirements() -> set[str]:
     return {r for b in load().values() for u in b["use_cases"].values() for r in u["requirements"]}
 
 
+#: Requirement ids the OCPP 2.1 errata (2025-06 and 2025-09) add, which the reference list (drawn
+#: from the 2.1 text before them) does not hold: ids a case may cite, not counted in the totals.
+ERRATA_ADDED = frozenset({
+    *(f"R04.FR.{n}" for n in (12, 13, 14, 15, 16, 17, 37, 46)),  # SetDERControl shape, GetDERControl by isDefault, clear by id
+    "Q05.FR.08", "Q06.FR.40", "Q06.FR.41",                        # a dynamic profile valid again after an update
+    *(f"Q07.FR.0{n}" for n in (1, 2, 3, 4)), "Q08.FR.12", "Q08.FR.20",  # CentralFrequency, aFRR, LocalFrequency
+})
+
+
+def known_requirements() -> set[str]:
+    """Every id a case may cite: the list's and the errata's."""
+    return all_requirements() | ERRATA_ADDED
+
+
 if __name__ == "__main__":  # python -m hilbench.cases.use_case_list ../shared/reference/ocpp2x-use-cases.md
     import sys
 

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from hilbench.sim.charger.firmware import Firmware
 
 
+#: The -20 services each OCPP energy transfer mode allows (AuthorizeResponse.allowedEnergyTransfer):
+#: a bidirectional mode allows charging only as well.
+ALLOWS = {"DC": ("DC",), "DC_ACDP": ("DC",), "DC_BPT": ("DC", "DC_BPT"), "DC_ACDP_BPT": ("DC", "DC_BPT"),
+          "AC_single_phase": ("AC",), "AC_two_phase": ("AC",), "AC_three_phase": ("AC",), "AC_DER": ("AC",),
+          "AC_BPT": ("AC", "AC_BPT"), "AC_BPT_DER": ("AC", "AC_BPT")}
+#: What a driver may use when the AuthorizeResponse has no allowedEnergyTransfer: charging only
+#: (the field's definition in the 2.1 schema; Q01.FR.08/09).
+CHARGING_ONLY = ["DC", "AC_three_phase"]
+
 #: The CSMS's refusal of a contract (AuthorizeResponse certificateStatus, else idTokenInfo status) as
 #: the -20 ResponseCode the EV gets: hilbench's reading, the texts at hand give no table ⚠.
 PNC_REFUSALS = {"CertificateRevoked": "WARNING_CertificateRevoked", "CertificateExpired": "WARNING_CertificateExpired",
@@ -73,6 +82,7 @@ class EvFacing:
                 self.fw.note(f"driver tariff refused, not authorized: {refusal.info}")
                 return "TariffNotAccepted"
         if status == "Accepted":
+            self.fw.allowed_energy_transfer = list(res.get("allowedEnergyTransfer") or CHARGING_ONLY)
             self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
         return str(status)
 
@@ -83,7 +93,19 @@ class EvFacing:
             code = "OK" if self.fw.contract_status == "Accepted" else \
                 PNC_REFUSALS.get(self.fw.contract_status, "WARNING_GeneralPnCAuthorizationError")
             return "Finished", code
-        return ("Finished", "OK") if self.fw.authorized else ("Ongoing", "OK")
+        if not self.fw.authorized:
+            return "Ongoing", "OK"
+        self._offer_allowed()
+        return "Finished", "OK"
+
+    def _offer_allowed(self) -> None:
+        """Authorized: the services the SECC then offers are the ones the driver may use (Q01) —
+        the EV cannot select bidirectional transfer the CSMS did not allow."""
+        allowed, hlc = self.fw.allowed_energy_transfer, self.fw.hlc
+        if allowed is None or hlc is None or self.fw.faults.on("v2x-offered-without-authorization"):
+            return
+        usable = {service for mode in allowed for service in ALLOWS.get(mode, ())}
+        hlc.services = tuple(s for s in hlc.services if s in usable)
 
     def authorize_contract(self, evseid: str) -> None:
         """PnC: the EV's contract, authorized over OCPP with its certificate hash data."""
@@ -149,6 +171,11 @@ class EvFacing:
                 payload["chargingNeeds"] = {**needs, "departureTime": 3600}
             res = await self.fw.call("NotifyEVChargingNeeds", payload, validate=False if bad else None)
             self.fw.note(f"NotifyEVChargingNeeds {res.get('status')}")
+            tx = self.fw.tx.tx
+            if res.get("status") == "Rejected" and tx is not None and not self.fw.faults.on("charging-needs-rejection-ignored"):
+                # the CSMS will not have the requested energy transfer (Q01.FR.06): the transaction ends
+                self.fw.tx.stop("ChargingStateChanged", stopped_reason="ReqEnergyTransferRejected")
+                return
             await asyncio.sleep(0.3 if res.get("status") in ("Accepted", "Processing") else 0.0)  # time for a profile
             self.fw.needs_answered = True
         self.fw.spawn(send(), "NotifyEVChargingNeeds")

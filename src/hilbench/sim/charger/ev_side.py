@@ -37,6 +37,7 @@ class EvRequest:
     departure_s: int | None = None
     #: The EV's energy offer (scheduled control, BPT): its power schedule as the EV sent it.
     energy_offer: dict[str, Any] | None = None
+    evccid: str | None = None  #: from its SessionSetupReq
 
 
 @dataclass
@@ -62,7 +63,9 @@ class PlantEvse(EvseModel):
         ev = self.ev
         mode: dict[str, Any] = next((v for k, v in body.items()
                                      if k.endswith("ReqEnergyTransferMode") or k.endswith("ReqControlMode")), {})
-        if message == "AuthorizationReq":
+        if message == "SessionSetupReq":
+            ev.evccid = body.get("EVCCID")
+        elif message == "AuthorizationReq":
             self.last_authorization = body
         elif message == "ServiceSelectionReq":
             from hilbench.v2g.services import BY_ID

@@ -144,6 +144,11 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("keeps-power-after-v2g-error", "iso15118",
           "keeps the energy flowing after its ISO 15118-20 session failed (a FAILED answer, undecodable EXI)"),
     Fault("secc-accepts-out-of-sequence", "iso15118", "answers an out-of-sequence request with OK instead of FAILED_SequenceError"),
+    Fault("v2x-offered-without-authorization", "iso15118",
+          "offers the EV bidirectional services though the driver's AuthorizeResponse allowed charging only"),
+    Fault("charging-needs-rejection-ignored", "iso15118",
+          "goes on with the transaction when the CSMS answers NotifyEVChargingNeeds Rejected"),
+    Fault("evccid-missing-in-started", "iso15118", "leaves the EV's EVCCID out of the Started's idToken in an ISO 15118-20 session"),
     Fault("charging-needs-altered", "iso15118", "reports the EV's maximum energy request 10 % low in NotifyEVChargingNeeds"),
     # security
     Fault("no-security-event-on-reset", "security", "sends no SecurityEventNotification (ResetOrReboot) after a reset"),
