@@ -1,6 +1,6 @@
 """R — the must-trip curves and the return to service (OCPP 2.1 R04, R05), measured: the grid
-simulator steps the voltage beyond an ``HVMustTrip`` curve and the power analyzer times how long
-the DUT keeps energizing the grid; with an ``EnterService`` control the DUT must, once the grid is
+simulator steps the voltage beyond an ``HVMustTrip`` or ``LVMustTrip`` curve and the power
+analyzer times how long the DUT keeps energizing the grid; with an ``EnterService`` control the DUT must, once the grid is
 back inside the control's window, stay off for its ``delay`` and then ramp back over its
 ``rampRate`` (⚠ our reading of the schema's "enter service ramp rate in seconds": the time of
 the ramp from zero to the full setpoint). Both are timed on the analyzer's samples at the grid
@@ -33,15 +33,50 @@ CEASED_W = 150.0
 BEFORE_STEP = 3
 
 
-async def _trip_time(ctx: CaseContext, series: Series, threshold_v: float, step_to_v: float,
-                     watch_s: float) -> tuple[float | None, int]:
-    """Steps the grid simulator to ``step_to_v`` while sampling the analyzer, and returns the time
-    from the first sample with a grid phase at or above ``threshold_v`` to the first after it with
-    the grid-side apparent power below :data:`CEASED_W` (None: no trip while watched), and the
-    number of samples. Sampling starts before the step, and the grid must be seen below the
-    threshold first. The apparent power goes on ``series`` and the grid voltage on a series of its
-    own; the time resolution is the analyzer's update interval (noted with the result)."""
-    volts = ctx.series("grid voltage, highest phase", "V")
+@dataclass(frozen=True)
+class TripCurve:
+    """A must-trip curve a case sets and the grid simulator's steps around it."""
+    kind: str                    #: HVMustTrip or LVMustTrip
+    points: list[dict[str, float]]  #: clearing time x (s) at voltage y (% of nominal)
+    inside_pct: float            #: a step the curve allows (no trip)
+    beyond_pct: float            #: a step beyond the curve's first point
+    grid_event: str              #: NotifyDERAlarm's gridEventFault for it
+
+    @property
+    def below(self) -> bool:
+        return self.kind.startswith("LV")
+
+    @property
+    def clearing_s(self) -> float:
+        return self.points[0]["x"]
+
+    @property
+    def threshold_pct(self) -> float:
+        return self.points[0]["y"]
+
+    def control(self, cid: str) -> dict[str, object]:
+        return {"isDefault": False, "controlId": cid, "controlType": self.kind,
+                "curve": {"priority": 1, "yUnit": "PctEffectiveV", "curveData": self.points, **schedule()}}
+
+
+HV = TripCurve("HVMustTrip", HV_MUST_TRIP, INSIDE_PCT, BEYOND_PCT, "OverVoltage")
+#: The LVMustTrip curve of HB_R_04_LVMT_CS: 1 s below 88 %, 0.16 s below 50 %; steps to 92 %
+#: (allowed) and 85 % (beyond), inside the rig's grid window.
+LV = TripCurve("LVMustTrip", [{"x": 1.0, "y": 88.0}, {"x": 0.16, "y": 50.0}], 92.0, 85.0, "UnderVoltage")
+
+
+async def _trip_time(ctx: CaseContext, series: Series, curve: TripCurve, watch_s: float) -> tuple[float | None, int]:
+    """Steps the grid simulator beyond ``curve`` while sampling the analyzer, and returns the time
+    from the first sample with a grid phase beyond the curve's first point (at or above it for a
+    high-voltage curve, at or below for a low one) to the first after it with the grid-side
+    apparent power below :data:`CEASED_W` (None: no trip while watched), and the number of
+    samples. Sampling starts before the step, and the grid must be seen inside the curve first.
+    The apparent power goes on ``series`` and the grid voltage on a series of its own; the time
+    resolution is the analyzer's update interval (noted with the result)."""
+    nominal = nominal_v(ctx)
+    threshold_v, step_to_v = nominal * curve.threshold_pct / 100.0, nominal * curve.beyond_pct / 100.0
+    phase = power.lowest_phase_v if curve.below else power.highest_phase_v
+    volts = ctx.series(f"grid voltage, {'lowest' if curve.below else 'highest'} phase", "V")
     stepped: int | None = None
     n, end = 0, None
     while end is None or time.monotonic() < end:
@@ -50,79 +85,87 @@ async def _trip_time(ctx: CaseContext, series: Series, threshold_v: float, step_
         # apparent power there (active and reactive), not only the transfer to the EV
         p_grid, q_grid, _ = power.grid_side(reading)
         p, t_ns = math.hypot(p_grid, q_grid), next(iter(reading.values())).mono_ns
-        v = power.highest_phase_v(reading)
+        v = phase(reading)
+        beyond = v <= threshold_v if curve.below else v >= threshold_v
         series.add(p, t_ns)
         volts.add(v, t_ns)
         n += 1
         if end is None:
-            if v >= threshold_v:
-                raise BenchError(f"the analyzer sees the grid at {v:.1f} V before the step: at or above the "
+            if beyond:
+                raise BenchError(f"the analyzer sees the grid at {v:.1f} V before the step: beyond the "
                                  f"curve's {threshold_v:.1f} V already")
             if n >= BEFORE_STEP:
                 await ctx.io(ctx.grid_simulator.set_voltage, step_to_v)
                 end = time.monotonic() + watch_s
-        elif stepped is None and v >= threshold_v:
+        elif stepped is None and beyond:
             stepped = t_ns
         elif stepped is not None and abs(p) < CEASED_W:
             return (t_ns - stepped) / 1e9, n
     if stepped is None:
-        raise BenchError(f"the grid simulator was set to {step_to_v:.1f} V, but the analyzer never saw a phase at "
-                         f"{threshold_v:.1f} V or above within {watch_s:g} s")
+        raise BenchError(f"the grid simulator was set to {step_to_v:.1f} V, but the analyzer never saw a phase "
+                         f"beyond {threshold_v:.1f} V within {watch_s:g} s")
     return None, n
 
 
-@case("HB_R_04_HVMT_CS", "HVMustTrip: the DUT ceases to energize within the curve's clearing time, as measured",
-      use_cases=["R04", "R05"], requirements=["R04.FR.40", "R04.FR.41", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
-      measurements=[Measurement("set_status", equals="Accepted"),
-                    Measurement("power_inside_curve", unit="W",
-                                description=f"mean outlet power at {INSIDE_PCT:g} % of nominal voltage: no trip"),
-                    Measurement("trip_time", unit="s", low=0.0, high=HV_MUST_TRIP[0]["x"],
-                                description=f"from the grid at {HV_MUST_TRIP[0]['y']:g} % of nominal (analyzer) to the "
-                                            f"grid-side apparent power below {CEASED_W:g} VA, stepped to "
-                                            f"{BEYOND_PCT:g} %: the curve allows {HV_MUST_TRIP[0]['x']:g} s"),
-                    Measurement("alarm", equals="HVMustTrip",
-                                description="NotifyDERAlarm's controlType after the trip"),
-                    Measurement("alarm_grid_event", one_of=("OverVoltage", "not given"),
-                                description="NotifyDERAlarm's gridEventFault, when given (optional in the schema)")],
-      kills=["trips-late-hv-must-trip", "no-der-alarm-on-trip"], timeout_s=90)
-async def hv_must_trip(ctx: CaseContext) -> None:
-    """A discharge at -6 kW under an HVMustTrip curve (1 s beyond 110 %, 0.16 s beyond 120 %);
-    the grid simulator steps to 105 % (inside the curve: the power must hold), then to 112 %: the
-    DUT must be down within 1 s, timed on the analyzer's samples of both the grid voltage (from
-    the first sample at 110 % or more) and the apparent power at the grid connection, and report
-    the trip in NotifyDERAlarm. The grid is back at nominal
-    afterwards. Percentages are of the rig's ``grid_nominal_voltage_v``."""
+def _trip_measurements(curve: TripCurve) -> list[Measurement]:
+    return [Measurement("set_status", equals="Accepted"),
+            Measurement("power_inside_curve", unit="W",
+                        description=f"mean outlet power at {curve.inside_pct:g} % of nominal voltage: no trip"),
+            Measurement("trip_time", unit="s", low=0.0, high=curve.clearing_s,
+                        description=f"from the grid at {curve.threshold_pct:g} % of nominal (analyzer) to the "
+                                    f"grid-side apparent power below {CEASED_W:g} VA, stepped to "
+                                    f"{curve.beyond_pct:g} %: the curve allows {curve.clearing_s:g} s"),
+            Measurement("alarm", equals=curve.kind, description="NotifyDERAlarm's controlType after the trip"),
+            Measurement("alarm_grid_event", one_of=(curve.grid_event, "not given"),
+                        description="NotifyDERAlarm's gridEventFault, when given (optional in the schema)")]
+
+
+async def _must_trip(ctx: CaseContext, curve: TripCurve, token: str, remote_id: int) -> None:
+    """A discharge at -6 kW under ``curve``; the grid simulator steps inside it (the power must
+    hold), then beyond it: the DUT must be down within the clearing time, timed on the analyzer's
+    samples of both the grid voltage and the apparent power at the grid connection, and report
+    the trip in NotifyDERAlarm. The grid is back at nominal afterwards."""
     nominal = nominal_v(ctx)
-    tid = await v2x_session(ctx, "HB-R04-HVMT", 323)
+    tid = await v2x_session(ctx, token, remote_id)
     try:
-        res = await set_control(ctx, hv_must_trip_control("HB-R04-HVMT"))
+        res = await set_control(ctx, curve.control(token))
         ctx.measure["set_status"] = res["status"]
-        ctx.check(res["status"] == "Accepted", f"SetDERControl HVMustTrip answered {res['status']}")
+        ctx.check(res["status"] == "Accepted", f"SetDERControl {curve.kind} answered {res['status']}")
         steps = Stepper(ctx, "setpoint")
         await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
         band = power.tolerance_w(-6_000.0, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
         ctx.measure.limits("power_inside_curve", low=-6_000.0 - band, high=-6_000.0 + band)
-        await ctx.io(ctx.grid_simulator.set_voltage, nominal * INSIDE_PCT / 100.0)
+        await ctx.io(ctx.grid_simulator.set_voltage, nominal * curve.inside_pct / 100.0)
         ctx.measure["power_inside_curve"] = rounded((await steps.watch(-6_000.0)).mean_w)
-        watch = 3 * HV_MUST_TRIP[0]["x"] + 2.0
+        watch = 3 * curve.clearing_s + 2.0
         t_start = time.monotonic()
-        tripped, samples = await _trip_time(ctx, ctx.series("grid-side apparent power", "VA"),
-                                            nominal * HV_MUST_TRIP[0]["y"] / 100.0, nominal * BEYOND_PCT / 100.0, watch)
+        tripped, samples = await _trip_time(ctx, ctx.series("grid-side apparent power", "VA"), curve, watch)
         ctx.note(f"trip after {tripped} s ({samples} analyzer samples, one per "
                  f"{(time.monotonic() - t_start) / max(1, samples) * 1000:.0f} ms)")
         ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else f"no trip within {watch:g} s"
-        alarm = await ctx.csms.expect("NotifyDERAlarm", 5, lambda p: p["controlType"] == "HVMustTrip", required=False)
+        alarm = await ctx.csms.expect("NotifyDERAlarm", 5, lambda p: p["controlType"] == curve.kind, required=False)
         ctx.measure["alarm"] = alarm["controlType"] if alarm else "none within 5 s"
         ctx.measure["alarm_grid_event"] = alarm.get("gridEventFault", "not given") if alarm else "no alarm"
     finally:
         await ctx.io(ctx.grid_simulator.set_voltage, nominal)
-        await clear_controls(ctx, "HVMustTrip")
+        await clear_controls(ctx, curve.kind)
     await end_session(ctx, tid)
 
 
-def hv_must_trip_control(cid: str) -> dict[str, object]:
-    return {"isDefault": False, "controlId": cid, "controlType": "HVMustTrip",
-            "curve": {"priority": 1, "yUnit": "PctEffectiveV", "curveData": HV_MUST_TRIP, **schedule()}}
+@case("HB_R_04_HVMT_CS", "HVMustTrip: the DUT ceases to energize within the curve's clearing time, as measured",
+      use_cases=["R04", "R05"], requirements=["R04.FR.40", "R04.FR.41", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
+      measurements=_trip_measurements(HV), kills=["trips-late-hv-must-trip", "no-der-alarm-on-trip"], timeout_s=90)
+async def hv_must_trip(ctx: CaseContext) -> None:
+    """HVMustTrip 1 s beyond 110 %, 0.16 s beyond 120 %; steps to 105 % (inside), then 112 %."""
+    await _must_trip(ctx, HV, "HB-R04-HVMT", 323)
+
+
+@case("HB_R_04_LVMT_CS", "LVMustTrip: the DUT ceases to energize within the curve's clearing time, as measured",
+      use_cases=["R04", "R05"], requirements=["R04.FR.01", "R04.FR.02", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
+      measurements=_trip_measurements(LV), kills=["trips-late-lv-must-trip", "no-der-alarm-on-trip"], timeout_s=90)
+async def lv_must_trip(ctx: CaseContext) -> None:
+    """LVMustTrip 1 s below 88 %, 0.16 s below 50 %; steps to 92 % (inside), then 85 %."""
+    await _must_trip(ctx, LV, "HB-R04-LVMT", 325)
 
 
 #: HB_R_04_ES_CS's EnterService control: the window (% of nominal voltage; Hz either side of the
@@ -206,7 +249,7 @@ async def enter_service(ctx: CaseContext) -> None:
                                       "enterService": window})
         ctx.measure["set_status"] = res["status"]
         ctx.check(res["status"] == "Accepted", f"SetDERControl EnterService answered {res['status']}")
-        trip = await set_control(ctx, hv_must_trip_control("HB-R04-ES-HVMT"))
+        trip = await set_control(ctx, HV.control("HB-R04-ES-HVMT"))
         ctx.check(trip["status"] == "Accepted", f"SetDERControl HVMustTrip answered {trip['status']}")
         steps = Stepper(ctx, "setpoint")
         before = await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
@@ -214,8 +257,7 @@ async def enter_service(ctx: CaseContext) -> None:
                   f"the DUT did not discharge before the trip (mean {before.mean_w} W): nothing to take out of service")
         assert before.mean_w is not None
         series = ctx.series("grid-side apparent power", "VA")
-        tripped, _n = await _trip_time(ctx, series, nominal * HV_MUST_TRIP[0]["y"] / 100.0, nominal * BEYOND_PCT / 100.0,
-                                       3 * HV_MUST_TRIP[0]["x"] + 2.0)
+        tripped, _n = await _trip_time(ctx, series, HV, 3 * HV.clearing_s + 2.0)
         ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else "no trip"
         if tripped is None:
             return

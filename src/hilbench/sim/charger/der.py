@@ -223,7 +223,8 @@ class DerControls:
         times = [p["x"] for p in c.data["curveData"] if (voltage_pct >= p["y"] if high else voltage_pct <= p["y"])]
         if not times:
             return None
-        if kind == "HVMustTrip" and self.faults.on("trips-late-hv-must-trip"):
+        if (kind == "HVMustTrip" and self.faults.on("trips-late-hv-must-trip")) \
+                or (kind == "LVMustTrip" and self.faults.on("trips-late-lv-must-trip")):
             return min(times) * 3.0
         return min(times) * TRIP_MARGIN
 

@@ -80,6 +80,7 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("der-priority-ignored", "der", "applies the DER control set last, not the one with the lowest priority value"),
     Fault("clear-der-unknown-accepted", "der", "answers ClearDERControl of a control it does not have with Accepted"),
     Fault("trips-late-hv-must-trip", "der", "ceases to energize only after 3x the HVMustTrip curve's clearing time"),
+    Fault("trips-late-lv-must-trip", "der", "ceases to energize only after 3x the LVMustTrip curve's clearing time"),
     Fault("der-control-shape-unchecked", "der",
           "accepts a scheduled EnterService, a default control with a schedule, and a control field that is not its controlType's"),
     Fault("enter-service-ignored", "der",
