@@ -58,6 +58,7 @@ ERRATA_ADDED = frozenset({
     *(f"R04.FR.{n}" for n in (12, 13, 14, 15, 16, 17, 37, 46)),  # SetDERControl shape, GetDERControl by isDefault, clear by id
     "Q05.FR.08", "Q06.FR.40", "Q06.FR.41",                        # a dynamic profile valid again after an update
     *(f"Q07.FR.0{n}" for n in (1, 2, 3, 4)), "Q08.FR.12", "Q08.FR.20",  # CentralFrequency, aFRR, LocalFrequency
+    *(f"K01.FR.{n}" for n in (142, 143, 144, 145)),               # per-phase discharge values (V2X.08-10)
 })
 
 

@@ -92,6 +92,47 @@ async def ev_discharge_limit(ctx: CaseContext) -> None:
     ctx.measure["discharge_power"] = rounded(limited.mean_w)
 
 
+@case("HB_Q_03_PH_CS", "Per-phase discharge values the EV never reported, or outside a TxProfile: Rejected PhaseConflict, not carried out",
+      use_cases=["Q03", "K01"], requirements=["K01.FR.142", "K01.FR.143", "K01.FR.144"], roles=ROLES,
+      measurements=[Measurement("tx_profile_status", equals="Rejected",
+                                description="a TxProfile with setpoint_L2/_L3, the EV's needs without maxDischargePower_L2/_L3"),
+                    Measurement("tx_profile_reason", equals="PhaseConflict"),
+                    Measurement("default_profile_status", equals="Rejected",
+                                description="a TxDefaultProfile with dischargeLimit_L2/_L3"),
+                    Measurement("default_profile_reason", equals="PhaseConflict"),
+                    Measurement("deepest_power", unit="W", low=-TOLERANCE_FLOOR_W,
+                                description="the deepest outlet power after the refused -6 kW setpoint: not carried out")],
+      kills=["phase-conflict-accepted"], timeout_s=90)
+async def phase_conflict(ctx: CaseContext) -> None:
+    """The bench EV reports no per-phase discharge limits (a DC EV has no phases; the AC one sends
+    its totals), so the CSMS must not send per-phase values, and the DUT must refuse them with
+    reasonCode PhaseConflict (the 2.1 errata's V2X.08-10, quoted as K01.FR.142-144) rather than
+    act on a profile it cannot apply as sent."""
+    tid = await v2x_session(ctx, "HB-Q03-PH", 308)
+    needs = ctx.csms.received("NotifyEVChargingNeeds")[-1]["chargingNeeds"].get("v2xChargingParameters", {})
+    if "maxDischargePower_L2" in needs:  # the bench EV's doing, not the DUT's: the case has nothing to refuse
+        raise BenchError(f"the DUT reported per-phase discharge limits the bench EV does not send: {needs}")
+    per_phase = central_setpoint(tid, [(0, -6_000.0)], discharge_limit_w=-20_000.0)
+    per_phase["chargingProfile"]["chargingSchedule"][0]["chargingSchedulePeriod"][0] |= {"setpoint_L2": -2_000.0,
+                                                                                         "setpoint_L3": -2_000.0}
+    steps = Stepper(ctx, "setpoint")
+    res = await ctx.csms.call("SetChargingProfile", per_phase)
+    ctx.measure["tx_profile_status"] = res["status"]
+    ctx.measure["tx_profile_reason"] = (res.get("statusInfo") or {}).get("reasonCode", "none given")
+    ctx.measure["deepest_power"] = rounded((await steps.watch(0.0)).lowest_w)
+    default = {"evseId": 1, "chargingProfile": {
+        "id": 309, "stackLevel": 1, "chargingProfilePurpose": "TxDefaultProfile", "chargingProfileKind": "Absolute",
+        "chargingSchedule": [{"id": 309, "chargingRateUnit": "W", "startSchedule": bench_now_iso(),
+                              "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 22_000.0, "dischargeLimit": -5_000.0,
+                                                          "dischargeLimit_L2": -1_500.0, "dischargeLimit_L3": -1_500.0}]}]}}
+    res = await ctx.csms.call("SetChargingProfile", default)
+    ctx.measure["default_profile_status"] = res["status"]
+    ctx.measure["default_profile_reason"] = (res.get("statusInfo") or {}).get("reasonCode", "none given")
+    if res["status"] == "Accepted":
+        await ctx.csms.call("ClearChargingProfile", {"chargingProfileId": 309})
+    await end_session(ctx, tid)
+
+
 @case("HB_Q_10_CS", "Idle: no energy flows either way, whatever the EV asks for; the mode change is reported",
       use_cases=["Q10", "Q03"], requirements=["Q10.FR.01", "Q10.FR.02", "Q10.FR.03"], roles=ROLES,
       measurements=[Measurement("charging_before", unit="W", low=5_000.0,

@@ -145,6 +145,8 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("keeps-power-after-v2g-error", "iso15118",
           "keeps the energy flowing after its ISO 15118-20 session failed (a FAILED answer, undecodable EXI)"),
     Fault("secc-accepts-out-of-sequence", "iso15118", "answers an out-of-sequence request with OK instead of FAILED_SequenceError"),
+    Fault("phase-conflict-accepted", "protocol",
+          "accepts per-phase discharge limits and setpoints the EV never reported, or outside a TxProfile (PhaseConflict expected)"),
     Fault("v2x-offered-without-authorization", "iso15118",
           "offers the EV bidirectional services though the driver's AuthorizeResponse allowed charging only"),
     Fault("charging-needs-rejection-ignored", "iso15118",

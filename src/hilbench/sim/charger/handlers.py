@@ -273,6 +273,10 @@ class Handlers:
     def _setChargingProfile(self, _a: str, req: Payload) -> Payload:  # noqa: N802
         fw = self.fw
         tx_id = fw.tx.tx.transaction_id if fw.tx.tx else None
+        v2x = fw.hlc.charging_needs().get("v2xChargingParameters", {}) if fw.hlc is not None and fw.hlc_active else {}
+        conflict = fw.profiles.phase_conflict(req["chargingProfile"], "maxDischargePower_L2" in v2x)
+        if conflict is not None:
+            return _status("Rejected", "PhaseConflict", conflict)
         why = fw.profiles.check(req["evseId"], req["chargingProfile"], tx_id)
         if why is not None:
             return _status("Rejected", "InvalidProfile", why)

@@ -15,6 +15,9 @@ from typing import Any
 
 from hilbench.sim.charger.faults import Faults
 
+#: Per-phase discharge and setpoint fields of a ChargingSchedulePeriod (2.1).
+PHASE_FIELDS = ("dischargeLimit_L2", "dischargeLimit_L3", "setpoint_L2", "setpoint_L3", "setpointReactive_L2",
+                "setpointReactive_L3")
 OPERATION_MODES = ("Idle", "ChargingOnly", "CentralSetpoint", "ExternalSetpoint", "ExternalLimits", "CentralFrequency",
                    "LocalFrequency", "LocalLoadBalancing")
 PURPOSES = ("ChargingStationExternalConstraints", "ChargingStationMaxProfile", "TxDefaultProfile", "TxProfile",
@@ -61,6 +64,20 @@ class ChargingProfiles:
         self.priority_charging = False
 
     # ---- SetChargingProfile --------------------------------------------------------------------
+    def phase_conflict(self, profile: dict[str, Any], ev_reports_phases: bool) -> str | None:
+        """Why per-phase discharge values in ``profile`` conflict (the 2.1 errata's V2X.08-10,
+        K01.FR.142-144: only in a TxProfile, and only when the EV reported per-phase discharge
+        limits); None when they do not, or there are none."""
+        used = sorted({f for s in profile["chargingSchedule"] for p in s["chargingSchedulePeriod"] for f in PHASE_FIELDS
+                       if f in p})
+        if not used or self.faults.on("phase-conflict-accepted"):
+            return None
+        if profile["chargingProfilePurpose"] != "TxProfile":
+            return f"{', '.join(used)} in a {profile['chargingProfilePurpose']}: per-phase values only in a TxProfile (V2X.09)"
+        if not ev_reports_phases:
+            return f"{', '.join(used)}, but the EV reported no maxDischargePower_L2/_L3 (V2X.08)"
+        return None
+
     def check(self, evse_id: int, profile: dict[str, Any], running_tx: str | None) -> str | None:
         """Why the charger refuses ``profile`` on ``evse_id`` (None: it takes it)."""
         purpose = profile["chargingProfilePurpose"]
