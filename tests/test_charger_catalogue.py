@@ -84,6 +84,7 @@ def test_sim_charger_boots_at_a_csms_and_stops_on_sigint(tmp_path: Path) -> None
     ('kind = "virtual"\nsetpoint_settling_s = -1.0', "dut.setpoint_settling_s: -1.0 is not in (0, 600] s"),
     ('kind = "external"\nstation_id = "CS1"\nsetpoint_settling_s = "1"', "dut.setpoint_settling_s: has the wrong type"),
     ('kind = "virtual"\nrated_reactive_power_var = 0', "dut.rated_reactive_power_var: 0.0 is not in (0, 1e6] var"),
+    ('kind = "external"\nstation_id = "CS1"\nrated_active_power_w = -22000', "dut.rated_active_power_w: -22000.0 is not in (0, 1e7] W"),
     ('kind = "external"\nstation_id = "CS1"\nunsupported_tariff_conditions = ["minAmps"]',
      "dut.unsupported_tariff_conditions: ['minAmps'] are not TariffConditionsType fields"),
     ('kind = "virtual"\nunsupported_tariff_conditions = "minCurrent"', "dut.unsupported_tariff_conditions: has the wrong type"),

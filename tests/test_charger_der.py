@@ -192,3 +192,29 @@ def test_misshapen_controls_are_rejected_as_the_errata_says_unless_the_fault_let
         assert res["status"] == "Rejected" and why in res["statusInfo"]["additionalInfo"], res
     lax = DerControls(Faults(["der-control-shape-unchecked"]))
     assert [lax.set(r)["status"] for r in bad[:2]] == ["Accepted", "Accepted"]
+
+
+def freq_droop(**more: object) -> dict:
+    return {"isDefault": False, "controlId": "FD", "controlType": "FreqDroop",
+            "freqDroop": {"priority": 1, "overFreq": 50.1, "underFreq": 49.9, "overDroop": 0.02, "underDroop": 0.04,
+                          "responseTime": 0.5, **more}}
+
+
+def test_freq_droop_moves_the_power_by_the_distance_from_the_band_over_the_droop() -> None:
+    der = DerControls(Faults())
+    assert der.droop_w(NOW, 50.3, 50.0, 22_000.0) == 0.0  # no control: nothing
+    assert der.set(freq_droop())["status"] == "Accepted"
+    assert der.droop_w(NOW, 50.05, 50.0, 22_000.0) == 0.0 and der.droop_w(NOW, 49.95, 50.0, 22_000.0) == 0.0
+    assert abs(der.droop_w(NOW, 50.2, 50.0, 22_000.0) - 0.1 / (0.02 * 50.0) * 22_000.0) < 1e-6   # +2.2 kW: take more
+    assert abs(der.droop_w(NOW, 49.8, 50.0, 22_000.0) + 0.1 / (0.04 * 50.0) * 22_000.0) < 1e-6   # -1.1 kW: give more
+    assert DerControls(Faults(["freq-droop-ignored"])).droop_w(NOW, 50.2, 50.0, 22_000.0) == 0.0
+    inverted = DerControls(Faults(["freq-droop-sign-inverted"]))
+    inverted.set(freq_droop())
+    assert inverted.droop_w(NOW, 50.2, 50.0, 22_000.0) < 0.0
+    _, report = der.report({"requestId": 4, "controlType": "FreqDroop"})
+    assert report is not None and report["freqDroop"][0]["freqDroop"]["overDroop"] == 0.02
+
+
+def test_an_inverted_droop_band_is_rejected() -> None:
+    res = DerControls(Faults()).set(freq_droop(underFreq=50.2))
+    assert res["status"] == "Rejected" and "underFreq < overFreq" in res["statusInfo"]["additionalInfo"]

@@ -16,7 +16,7 @@ from hilbench.ocpp.identity import station_id_problem
 
 CSMS_KEYS = {"host", "port", "path", "security_profile", "pki_dir", "heartbeat_interval", "upgrade_port"}
 #: What the lab declares of its DUT (its datasheet or the test plan), for either kind.
-DECLARED_KEYS = {"setpoint_settling_s", "rated_reactive_power_var", "unsupported_tariff_conditions"}
+DECLARED_KEYS = {"setpoint_settling_s", "rated_reactive_power_var", "rated_active_power_w", "unsupported_tariff_conditions"}
 #: The TariffConditionsType fields a DUT may declare it cannot evaluate.
 TARIFF_CONDITIONS = ("startTimeOfDay", "endTimeOfDay", "dayOfWeek", "validFromDate", "validToDate", "evseKind",
                      "minEnergy", "maxEnergy", "minCurrent", "maxCurrent", "minPower", "maxPower", "minTime", "maxTime",
@@ -62,6 +62,9 @@ class DutConfig:
     #: Declared: the reactive power the DUT's grid side is rated for, var — what the DER controls'
     #: PctMaxVar counts in (None: not declared; the reactive-power curve cases are skipped).
     rated_reactive_power_var: float | None = None
+    #: Declared: the active power the DUT is rated for, W — what a FreqDroop's per-unit droop counts
+    #: in (None: not declared; the frequency-droop case is skipped).
+    rated_active_power_w: float | None = None
     #: An external DUT's ISO 15118-20 test PKI (``hilbench v2g pki``): the lab installed its MO root
     #: in the DUT, the bench EV presents its contract (None: the Plug & Charge cases skip).
     v2g_pki_dir: Path | None = None
@@ -136,6 +139,9 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
     rated_var = _get(table, "rated_reactive_power_var", float, fail, None)
     if rated_var is not None and not 0.0 < rated_var <= 1e6:
         raise fail("rated_reactive_power_var", f"{rated_var} is not in (0, 1e6] var")
+    rated_w = _get(table, "rated_active_power_w", float, fail, None)
+    if rated_w is not None and not 0.0 < rated_w <= 1e7:
+        raise fail("rated_active_power_w", f"{rated_w} is not in (0, 1e7] W")
     conditions = tuple(_get(table, "unsupported_tariff_conditions", list, fail, []))
     unknown = [c for c in conditions if c not in TARIFF_CONDITIONS]
     if unknown:
@@ -153,7 +159,8 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
             raise RigError(str(e)) from None
         return DutConfig("virtual", station_id, profile, _get(table, "password", str, fail, None),
                          virtual={k: v for k, v in table.items() if k not in DECLARED_KEYS}, setpoint_settling_s=settling,
-                         rated_reactive_power_var=rated_var, unsupported_tariff_conditions=conditions)
+                         rated_reactive_power_var=rated_var, rated_active_power_w=rated_w,
+                         unsupported_tariff_conditions=conditions)
     for key in table:
         if key not in EXTERNAL_KEYS:
             raise fail(key, f"unknown key for an external charger (known: {', '.join(sorted(EXTERNAL_KEYS))})")
@@ -163,7 +170,8 @@ def parse_dut(table: Mapping[str, Any], where: str, csms: CsmsConfig | None = No
     cert, key = _get(table, "certificate", str, fail, None), _get(table, "key", str, fail, None)
     return DutConfig("external", station_id, profile, password, Path(cert) if cert else None, Path(key) if key else None,
                      _get(table, "secc_interface", str, fail, None), _get(table, "secc_address", str, fail, None),
-                     setpoint_settling_s=settling, rated_reactive_power_var=rated_var, unsupported_tariff_conditions=conditions,
+                     setpoint_settling_s=settling, rated_reactive_power_var=rated_var, rated_active_power_w=rated_w,
+                     unsupported_tariff_conditions=conditions,
                      v2g_pki_dir=Path(v2g) if (v2g := _get(table, "v2g_pki_dir", str, fail, None)) else None)
 
 

@@ -75,8 +75,11 @@ async def start_virtual(campaign: Campaign) -> Any:
     if campaign.pki is not None:  # it trusts the bench CSMS's CA (and, under profile 3, has its certificate)
         table.setdefault("pki_dir", str(campaign.pki.directory))
     table.setdefault("grid_nominal_voltage_v", campaign.config.grid_nominal_voltage_v)
+    table.setdefault("grid_nominal_frequency_hz", campaign.config.grid_nominal_frequency_hz)
     if dut.rated_reactive_power_var is not None:  # what the lab declares is what the charger is built as
         table.setdefault("max_reactive_power_var", dut.rated_reactive_power_var)
+    if dut.rated_active_power_w is not None:
+        table.setdefault("max_power_w", dut.rated_active_power_w)
     config = ChargerConfig.from_table(table, where=f"{campaign.config.path.name}: dut", csms_url=campaign.csms.url)
     rig = campaign.rig
     if rig is not None and rig.sim is not None:

@@ -36,6 +36,7 @@ class ChargerConfig:
     max_voltage_v: float | None = None
     #: The grid it is built for (phase voltage): what DER percentages of nominal refer to.
     grid_nominal_voltage_v: float = 230.0
+    grid_nominal_frequency_hz: float = 50.0  #: what a FreqDroop's per-unit droop refers to
     #: The reactive power its grid side is rated for, var (what the DER controls' PctMaxVar counts in).
     max_reactive_power_var: float = 10_000.0
     #: The power stage: how fast it moves toward a new target (W/s) and the time it takes to react.
@@ -82,7 +83,7 @@ class ChargerConfig:
             raise ConfigError(f"security_profile {self.security_profile} needs pki_dir (the CSMS's CA)")
         if self.ocmf_curve not in OCMF_CURVES:
             raise ConfigError(f"ocmf_curve: {self.ocmf_curve!r} is not one of {', '.join(OCMF_CURVES)}")
-        for key in ("grid_nominal_voltage_v", "max_reactive_power_var", "ramp_w_per_s", "tick_s", "max_power_w", "max_current_a", "call_timeout_s",
+        for key in ("grid_nominal_voltage_v", "grid_nominal_frequency_hz", "max_reactive_power_var", "ramp_w_per_s", "tick_s", "max_power_w", "max_current_a", "call_timeout_s",
                     "offline_queue_max"):
             if not getattr(self, key) > 0:
                 raise ConfigError(f"{key}: must be > 0, got {getattr(self, key)}")

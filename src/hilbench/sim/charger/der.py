@@ -23,6 +23,11 @@ What the power stage does with them:
   for ``delay`` s, then ramps its output from zero to the full setpoint over ``rampRate`` s
   (our reading of the schema's "enter service ramp rate in seconds": the time of the ramp).
   Without one in force it returns at once.
+- ``FreqDroop``: outside ``underFreq``-``overFreq`` the active power moves by the frequency's
+  distance from that band over ``droop`` × nominal frequency, in units of the rated power: above
+  ``overFreq`` toward taking more from the grid (less discharge, more charge), below ``underFreq``
+  toward giving more — a storage unit's part in frequency containment, the sign as IEEE 1547's
+  frequency-droop has it (⚠ our reading: the OCPP schema gives the fields, not the formula).
 - ``VoltVar``, ``FixedVar``, ``FixedPFInject`` and ``FixedPFAbsorb`` set the reactive power at
   the grid connection (``hilbench.sim.charger.reactive``).
 
@@ -49,8 +54,10 @@ TRIPS = {"HVMustTrip": (True, "OverVoltage"), "LVMustTrip": (False, "UnderVoltag
 for _curve in (*TRIPS, "VoltVar"):
     FIELDS[_curve], REPORT[_curve] = "curve", ("curve", "curve")
 REPORT["EnterService"] = ("enterService", "enterService")
+REPORT["FreqDroop"] = ("freqDroop", "freqDroop")
 #: What the charger carries out (reactive power: ``hilbench.sim.charger.reactive``).
-SUPPORTED = ("LimitMaxDischarge", *TRIPS, "VoltVar", "FixedVar", "FixedPFInject", "FixedPFAbsorb", "EnterService")
+SUPPORTED = ("LimitMaxDischarge", *TRIPS, "VoltVar", "FixedVar", "FixedPFInject", "FixedPFAbsorb", "EnterService",
+             "FreqDroop")
 #: The charger's own trip delay as a share of a curve's clearing time: the clearing time is the
 #: latest the output may be off, so the protection acts before it (detection and breaker time).
 TRIP_MARGIN = 0.8
@@ -173,6 +180,12 @@ class DerControls:
                 return f"FixedVar needs unit PctMaxVar and |setpoint| <= 100 %, not {data.get('unit')} {data['setpoint']}"
         if kind.startswith("FixedPF") and not 0.0 < float(data["displacement"]) <= 1.0:
             return f"{kind} displacement {data['displacement']} is not a power factor in (0, 1]"
+        if kind == "FreqDroop":
+            if not (float(data["underFreq"]) < float(data["overFreq"]) and float(data["overDroop"]) > 0.0
+                    and float(data["underDroop"]) > 0.0 and float(data["responseTime"]) >= 0.0):
+                return (f"FreqDroop needs underFreq < overFreq, droops > 0 and responseTime >= 0: under {data['underFreq']} Hz, "
+                        f"over {data['overFreq']} Hz, droops {data['underDroop']}/{data['overDroop']}, "
+                        f"responseTime {data['responseTime']} s")
         if kind == "EnterService":
             if not (data["lowVoltage"] < data["highVoltage"] and data["lowFreq"] < data["highFreq"]):
                 return (f"EnterService window is empty: voltage {data['lowVoltage']}-{data['highVoltage']} %, "
@@ -212,6 +225,22 @@ class DerControls:
         if c is None or self.faults.on("ignores-limit-max-discharge") or ev_max_discharge_w <= 0.0:
             return None
         return ev_max_discharge_w * float(c.data["pctMaxDischargePower"]) / 100.0
+
+    def droop_w(self, now: dt.datetime, frequency_hz: float, nominal_hz: float, rated_w: float) -> float:
+        """The FreqDroop control's change to the active power at ``frequency_hz``, W (positive:
+        toward taking more from the grid); 0 inside its band or without one."""
+        c = self.in_force("FreqDroop", now)
+        if c is None or self.faults.on("freq-droop-ignored"):
+            return 0.0
+        d = c.data
+        over, under = float(d["overFreq"]), float(d["underFreq"])
+        if frequency_hz > over:
+            change = (frequency_hz - over) / (float(d["overDroop"]) * nominal_hz) * rated_w
+        elif frequency_hz < under:
+            change = -(under - frequency_hz) / (float(d["underDroop"]) * nominal_hz) * rated_w
+        else:
+            return 0.0
+        return -change if self.faults.on("freq-droop-sign-inverted") else change
 
     def clearing_time_s(self, kind: str, voltage_pct: float, now: dt.datetime) -> float | None:
         """How long the charger may stay energized at ``voltage_pct`` under the ``kind`` trip curve

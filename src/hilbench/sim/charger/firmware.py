@@ -474,7 +474,8 @@ class Firmware:
             self.spawn(self.call("NotifyDERAlarm", alarm), "NotifyDERAlarm")
         cap = self.der.discharge_cap_w(now, limits.max_discharge_w)
         signal = next((v for at, v in reversed(self.afrr_signals) if at <= now), None)
-        target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap, afrr_signal=signal) \
+        droop = self.der.droop_w(now, plant.grid.frequency_hz, c.grid_nominal_frequency_hz, c.max_power_w or 0.0)
+        target = self.power_stage.target(period, limits, bpt=bpt, discharge_cap_w=cap, afrr_signal=signal, droop_w=droop) \
             if path_closed else 0.0
         cost_limited = self.tx.tx is not None and self.tx.tx.cost_limited
         if cost_limited:

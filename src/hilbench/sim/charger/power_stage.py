@@ -70,9 +70,10 @@ class PowerStage:
         self._last_t: float | None = None
 
     def target(self, period: Period, ev: EvLimits, *, bpt: bool, discharge_cap_w: float | None = None,
-               afrr_signal: int | None = None) -> float:
+               afrr_signal: int | None = None, droop_w: float = 0.0) -> float:
         """What the stage aims at under ``period``, the EV's limits, a DER control's cap on
-        discharging (W, ≥ 0) and the AFRR signal in force (None: none received)."""
+        discharging (W, ≥ 0), the AFRR signal in force (None: none received) and a DER control's
+        frequency droop (W added to what the mode wants; none in Idle)."""
         mode = period.operation_mode
         if mode == "Idle" and self.faults.on("idle-mode-still-charges"):
             mode = "ChargingOnly"
@@ -106,6 +107,10 @@ class PowerStage:
         else:  # ExternalLimits, LocalLoadBalancing: the EV decides within the limits
             wanted = ev.request_w
         self._last_wanted = wanted
+        if mode != "Idle":
+            wanted += droop_w
+        if mode == "ChargingOnly":  # a droop can take the charging power to zero, not past it
+            wanted = max(0.0, wanted)
         return min(upper, max(lower, wanted))
 
     def step(self, now_s: float, target_w: float, *, path_closed: bool) -> float:
