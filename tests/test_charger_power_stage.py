@@ -174,3 +174,30 @@ def test_the_ac_variant_regulates_its_outlet_and_the_dc_variant_its_dc_link(targ
         s.step(1.0, target_w, path_closed=True)
         plant.step()
         assert measured(plant) == pytest.approx(target_w), (ac, measured(plant))
+
+
+def _dynamic(setpoint: float, **more: object) -> dict[str, object]:
+    return {"id": 28, "stackLevel": 0, "chargingProfilePurpose": "TxProfile", "chargingProfileKind": "Dynamic",
+            "transactionId": "T1", **more,
+            "chargingSchedule": [{"id": 28, "chargingRateUnit": "W", "duration": 4, "chargingSchedulePeriod": [
+                {"startPeriod": 0, "operationMode": "CentralSetpoint", "setpoint": setpoint}]}]}
+
+
+def test_a_dynamic_profile_lasts_its_duration_from_the_last_update_and_is_pulled_at_its_interval() -> None:
+    p = ChargingProfiles()
+    p.install(1, _dynamic(-4_000.0, dynUpdateInterval=1), NOW)
+    at = lambda s: NOW + dt.timedelta(seconds=s)  # noqa: E731
+    assert p.period_at(1, at(3), "T1").setpoint_w == -4_000.0
+    assert p.pulls_due(at(0.5)) == [] and p.pulls_due(at(1.0)) == [28] and p.pulls_due(at(1.5)) == []
+    assert p.update_dynamic(28, {"setpoint": -6_000.0}, at(3))
+    assert p.installed[28].profile["dynUpdateTime"].startswith("2026-")
+    assert p.period_at(1, at(5), "T1").setpoint_w == -6_000.0   # past 4 s from install, within 4 s of the update
+    assert p.period_at(1, at(7.5), "T1").setpoint_w is None     # lapsed: no profile in force
+    assert not p.update_dynamic(99, {"setpoint": 1.0}, at(8))
+    late = ChargingProfiles(faults=Faults(["dynamic-duration-from-install"]))
+    late.install(1, _dynamic(-4_000.0), NOW)
+    late.update_dynamic(28, {"setpoint": -6_000.0}, at(3))
+    assert late.period_at(1, at(5), "T1").setpoint_w is None
+    forever = ChargingProfiles(faults=Faults(["dynamic-profile-never-lapses"]))
+    forever.install(1, _dynamic(-4_000.0), NOW)
+    assert forever.period_at(1, at(60), "T1").setpoint_w == -4_000.0

@@ -515,6 +515,7 @@ class Firmware:
                 self.tx.event("Updated", "OperationModeChanged")
         self._status(ev_connected, ev.cp_state)
         self._clock_aligned()
+        self.handlers.pull_dynamic_updates(now)
 
     def _token_with_evccid(self) -> dict[str, Any] | None:
         """The idToken a transaction starts with: with an ISO 15118-20 EV and V2X enabled, the EV's

@@ -323,8 +323,19 @@ class Handlers:
         return {"status": "Accepted", "schedule": schedule}
 
     def _updateDynamicSchedule(self, _a: str, req: Payload) -> Payload:  # noqa: N802
-        ok = self.fw.profiles.update_dynamic(req["chargingProfileId"], req["scheduleUpdate"])
+        ok = self.fw.profiles.update_dynamic(req["chargingProfileId"], req["scheduleUpdate"], dt.datetime.now(dt.timezone.utc))
         return _status("Accepted") if ok else _status("Rejected", "UnknownProfile", "no Dynamic profile with that id")
+
+    def pull_dynamic_updates(self, now: dt.datetime) -> None:
+        """Every pass of the control loop: PullDynamicScheduleUpdate for each Dynamic profile whose
+        dynUpdateInterval is up; the update the CSMS answers with applies as an UpdateDynamicSchedule's."""
+        fw = self.fw
+        for pid in fw.profiles.pulls_due(now):
+            async def pull(profile_id: int = pid) -> None:
+                res = await fw.call("PullDynamicScheduleUpdate", {"chargingProfileId": profile_id})
+                if res.get("status") == "Accepted" and "scheduleUpdate" in res:
+                    fw.profiles.update_dynamic(profile_id, res["scheduleUpdate"], dt.datetime.now(dt.timezone.utc))
+            fw.spawn(pull(), "PullDynamicScheduleUpdate")
 
     def _usePriorityCharging(self, _a: str, req: Payload) -> Payload:  # noqa: N802
         fw = self.fw

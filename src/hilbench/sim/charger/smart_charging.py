@@ -43,7 +43,10 @@ class Period:
 class Installed:
     evse_id: int
     profile: dict[str, Any]
+    #: When it was installed; for a Dynamic profile when it was last updated (its dynUpdateTime),
+    #: from which its duration counts
     installed_at: dt.datetime
+    pulled_at: dt.datetime | None = None  #: a Dynamic profile's last PullDynamicScheduleUpdate
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -148,13 +151,32 @@ class ChargingProfiles:
         self.installed.pop(profile["id"], None)
         self.installed[profile["id"]] = Installed(evse_id, profile, now)
 
-    def update_dynamic(self, profile_id: int, update: dict[str, Any]) -> bool:
+    def update_dynamic(self, profile_id: int, update: dict[str, Any], now: dt.datetime) -> bool:
+        """UpdateDynamicSchedule or a pulled update: the new values, and the profile valid for its
+        duration again from now, its dynUpdateTime (K28; Q05.FR.08 / Q06.FR.41 in the 2.1 errata)."""
         found = self.installed.get(profile_id)
         if found is None or found.profile["chargingProfileKind"] != "Dynamic":
             return False
         period = found.profile["chargingSchedule"][0]["chargingSchedulePeriod"][0]
         period.update({k: v for k, v in update.items() if k != "customData"})
+        if not self.faults.on("dynamic-duration-from-install"):
+            found.installed_at = now
+        found.profile["dynUpdateTime"] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return True
+
+    def pulls_due(self, now: dt.datetime) -> list[int]:
+        """The Dynamic profiles whose dynUpdateInterval has passed since their last update (and
+        last pull): the charger asks the CSMS for an update (PullDynamicScheduleUpdate)."""
+        due = []
+        for pid, inst in self.installed.items():
+            interval = inst.profile.get("dynUpdateInterval") or 0
+            if inst.profile["chargingProfileKind"] != "Dynamic" or interval <= 0 or self.faults.on("dynamic-pull-never-sent"):
+                continue
+            last = max(inst.installed_at, inst.pulled_at or inst.installed_at)
+            if (now - last).total_seconds() >= interval:
+                inst.pulled_at = now
+                due.append(pid)
+        return due
 
     def matching(self, profile_id: int | None = None, criteria: dict[str, Any] | None = None) -> list[int]:
         """The installed profiles a ClearChargingProfile selects: by id, or by EVSE / purpose / stack level."""
@@ -222,7 +244,8 @@ class ChargingProfiles:
         if start is None or when < start:
             return None
         elapsed = (when - start).total_seconds()
-        if "duration" in schedule and elapsed >= schedule["duration"]:
+        never_lapses = p["chargingProfileKind"] == "Dynamic" and self.faults.on("dynamic-profile-never-lapses")
+        if "duration" in schedule and elapsed >= schedule["duration"] and not never_lapses:
             return None
         current = None
         for period in schedule["chargingSchedulePeriod"]:
