@@ -218,3 +218,24 @@ def test_freq_droop_moves_the_power_by_the_distance_from_the_band_over_the_droop
 def test_an_inverted_droop_band_is_rejected() -> None:
     res = DerControls(Faults()).set(freq_droop(underFreq=50.2))
     assert res["status"] == "Rejected" and "underFreq < overFreq" in res["statusInfo"]["additionalInfo"]
+
+
+def mom_cess() -> dict:
+    return {"isDefault": False, "controlId": "MC", "controlType": "HVMomCess",
+            "curve": {"priority": 1, "yUnit": "PctEffectiveV", "curveData": [{"x": 0.5, "y": 110.0}]}}
+
+
+def test_momentary_cessation_comes_back_at_once_whatever_enter_service_says() -> None:
+    for faults, back_at_once in (((), True), (("momentary-cessation-as-trip",), False)):
+        der = DerControls(Faults(faults))
+        der.set(mom_cess())
+        der.set(enter_service())
+        der.trips(0.0, (112.0,), NOW)
+        [alarm] = der.trips(0.5, (112.0,), NOW)
+        assert alarm["controlType"] == "HVMomCess" and der.service_share(0.5, (112.0,), 50.0, NOW) == 0.0
+        der.trips(1.0, (100.0,), NOW)
+        assert (der.service_share(1.0, (100.0,), 50.0, NOW) == 1.0) is back_at_once
+    ignored = DerControls(Faults(["momentary-cessation-ignored"]))
+    ignored.set(mom_cess())
+    ignored.trips(0.0, (112.0,), NOW)
+    assert ignored.trips(5.0, (112.0,), NOW) == [] and not ignored.ceased()

@@ -48,6 +48,12 @@ async def _tapped_session(ctx: CaseContext, token: str, allowed: list[str] | Non
     ctx.csms.answer("Authorize", lambda _a, _req: answer)
     await ctx.io(ctx.ev.plug_in)
     evcc = await ctx.ev.start("auto", "dynamic")
+    # the card only once the -20 session is set up: the transaction is then an ISO 15118-20 one
+    # from its start, the precondition of Q01.FR.02 (a tap before would start it as a basic one)
+    deadline = time.monotonic() + 15.0
+    while evcc.session_id == "00" * 8:
+        ctx.check(time.monotonic() < deadline, "the bench EV's ISO 15118-20 session was not set up within 15 s")
+        await asyncio.sleep(0.02)
     ctx.check(await ctx.card.tap(token) == "Accepted", f"the DUT did not authorize the card {token}")
     event = await authorized_event(ctx)
     needs = await _needs(ctx)

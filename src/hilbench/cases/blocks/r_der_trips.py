@@ -1,10 +1,12 @@
-"""R — the must-trip curves and the return to service (OCPP 2.1 R04, R05), measured: the grid
-simulator steps the voltage beyond an ``HVMustTrip`` or ``LVMustTrip`` curve and the power
-analyzer times how long the DUT keeps energizing the grid; with an ``EnterService`` control the DUT must, once the grid is
-back inside the control's window, stay off for its ``delay`` and then ramp back over its
-``rampRate`` (⚠ our reading of the schema's "enter service ramp rate in seconds": the time of
-the ramp from zero to the full setpoint). Both are timed on the analyzer's samples at the grid
-connection, never on what the DUT reports (NotifyDERAlarm is checked as a message of its own).
+"""R — the must-trip and momentary-cessation curves and the return to service (OCPP 2.1 R04, R05),
+measured: the grid simulator steps the voltage beyond an ``HVMustTrip``, ``LVMustTrip`` or
+``HVMomCess`` curve and the power analyzer times how long the DUT keeps energizing the grid. After
+a trip, with an ``EnterService`` control in force, the DUT must, once the grid is back inside the
+control's window, stay off for its ``delay`` and then ramp back over its ``rampRate`` (⚠ our
+reading of the schema's "enter service ramp rate in seconds": the time of the ramp from zero to
+the full setpoint); after a momentary cessation it must be back at once, EnterService or not.
+All is timed on the analyzer's samples at the grid connection, never on what the DUT reports
+(NotifyDERAlarm is checked as a message of its own).
 
 Voltages are % of the rig's ``grid_nominal_voltage_v``, frequencies Hz about its
 ``grid_nominal_frequency_hz``. ⚠ The R04 requirement numbers are cited from the use-case table;
@@ -20,7 +22,9 @@ from hilbench.cases import power
 from hilbench.cases.blocks.r_der_control import clear_controls, nominal_v, schedule, set_control
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.profiles import central_setpoint
-from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, v2x_session
+from hilbench.cases.v2x import (
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, rounded, v2x_session,
+)
 from hilbench.runner.context import BenchError, CaseContext, Series
 
 #: The HVMustTrip curve of HB_R_04_HVMT_CS: clearing time x (s) at voltage y (% of nominal).
@@ -270,5 +274,57 @@ async def enter_service(ctx: CaseContext) -> None:
     finally:
         await ctx.io(ctx.grid_simulator.set_voltage, nominal)
         await clear_controls(ctx, "HVMustTrip")
+        await ctx.csms.call("ClearDERControl", {"isDefault": True, "controlId": ES_ID})
+    await end_session(ctx, tid)
+
+
+#: The momentary-cessation curve of HB_R_04_MC_CS: cease within 0.5 s beyond 110 %.
+MC = TripCurve("HVMomCess", [{"x": 0.5, "y": 110.0}], INSIDE_PCT, BEYOND_PCT, "OverVoltage")
+
+
+@case("HB_R_04_MC_CS", "HVMomCess: the DUT ceases within the curve's time and is back as soon as the voltage is, not after EnterService's delay, as measured",
+      use_cases=["R04", "R05"], requirements=["R04.FR.01", "R04.FR.02", "R05.FR.01"], roles=[*ROLES, "grid_simulator"],
+      measurements=[Measurement("cessation_time", unit="s", low=0.0, high=MC.clearing_s,
+                                description=f"from the grid at {MC.threshold_pct:g} % (analyzer) to the grid-side apparent "
+                                            f"power below {CEASED_W:g} VA, stepped to {MC.beyond_pct:g} %"),
+                    Measurement("return_time", unit="s", low=0.0,
+                                description=f"from the grid back below {MC.threshold_pct:g} % to the output at "
+                                            f"{RAMPED_SHARE:.0%} of the setpoint: within the declared settling time, "
+                                            f"though an EnterService control ({ES_DELAY_S:g} s delay) is in force"),
+                    Measurement("alarm", equals="HVMomCess", description="NotifyDERAlarm's controlType")],
+      kills=["momentary-cessation-ignored", "momentary-cessation-as-trip"], timeout_s=90)
+async def momentary_cessation(ctx: CaseContext) -> None:
+    """A discharge at -6 kW under an HVMomCess curve (0.5 s beyond 110 %) with the EnterService
+    control of HB_R_04_ES_CS in force; the grid simulator steps to 112 %, then back to nominal.
+    Momentary cessation rides through: the DUT stops energizing, and comes back like a setpoint
+    change the moment the voltage is inside the curve again — an EnterService delay is for a trip."""
+    nominal, hz = nominal_v(ctx), ctx.campaign.config.grid_nominal_frequency_hz
+    ctx.measure.limits("return_time", low=0.0, high=declared_settling_s(ctx))
+    tid = await v2x_session(ctx, "HB-R04-MC", 327)
+    try:
+        window = {"priority": 1, "lowVoltage": ES_WINDOW_PCT[0], "highVoltage": ES_WINDOW_PCT[1],
+                  "lowFreq": hz - ES_WINDOW_HZ, "highFreq": hz + ES_WINDOW_HZ, "delay": ES_DELAY_S, "rampRate": ES_RAMP_S}
+        await set_control(ctx, {"isDefault": True, "controlId": ES_ID, "controlType": "EnterService", "enterService": window})
+        res = await set_control(ctx, MC.control("HB-R04-MC"))
+        ctx.check(res["status"] == "Accepted", f"SetDERControl HVMomCess answered {res['status']}")
+        before = await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
+        ctx.check(before.mean_w is not None and before.mean_w < -3_000.0,
+                  f"the DUT did not discharge before the step (mean {before.mean_w} W)")
+        assert before.mean_w is not None
+        series = ctx.series("grid-side apparent power", "VA")
+        ceased, _n = await _trip_time(ctx, series, MC, 3 * MC.clearing_s + 2.0)
+        ctx.measure["cessation_time"] = round(ceased, 3) if ceased is not None else "did not cease"
+        alarm = await ctx.csms.expect("NotifyDERAlarm", 5, lambda p: p["controlType"] == MC.kind, required=False)
+        ctx.measure["alarm"] = alarm["controlType"] if alarm else "none within 5 s"
+        if ceased is None:
+            return
+        back = await _return_to_service(ctx, series, window_v=(nominal * 0.5, nominal * MC.threshold_pct / 100.0),
+                                        full_va=abs(before.mean_w), watch_s=ES_DELAY_S + ES_RAMP_S + 4.0)
+        total = None if back.delay_s is None or back.ramp_s is None else back.delay_s + back.ramp_s
+        ctx.note(f"back after {back.delay_s} s, at full power {back.ramp_s} s later")
+        ctx.measure["return_time"] = round(total, 3) if total is not None else "never back at full power"
+    finally:
+        await ctx.io(ctx.grid_simulator.set_voltage, nominal)
+        await clear_controls(ctx, MC.kind)
         await ctx.csms.call("ClearDERControl", {"isDefault": True, "controlId": ES_ID})
     await end_session(ctx, tid)

@@ -17,6 +17,9 @@ What the power stage does with them:
   IEC 61850-7-420 and IEEE 1547 trip curves, with the unit on the y axis as DERCurveType puts it.
   At or beyond a point's voltage for its time the charger ceases to energize (output 0 at once) and
   sends NotifyDERAlarm; when the voltage is back it sends the alarm's end and resumes.
+- ``HVMomCess`` / ``LVMomCess``: the same curves for momentary cessation — the output stops as a
+  trip's does, and comes back the moment the voltage is inside again, without an EnterService's
+  delay and ramp (a ride-through, not a disconnection: IEEE 1547's distinction).
 
 - ``EnterService``: after a trip the charger returns to service only once the grid has been
   inside the window (``lowVoltage``-``highVoltage`` % of nominal, ``lowFreq``-``highFreq`` Hz)
@@ -50,7 +53,11 @@ FIELDS = {"LimitMaxDischarge": "limitMaxDischarge", "EnterService": "enterServic
 REPORT = {"LimitMaxDischarge": ("limitMaxDischarge", "limitMaxDischarge"), "FixedPFAbsorb": ("fixedPFAbsorb", "fixedPF"),
           "FixedPFInject": ("fixedPFInject", "fixedPF"), "FixedVar": ("fixedVar", "fixedVar")}
 #: The trip curves the charger keeps: controlType -> (above the curve's voltage, the grid event).
-TRIPS = {"HVMustTrip": (True, "OverVoltage"), "LVMustTrip": (False, "UnderVoltage")}
+TRIPS = {"HVMustTrip": (True, "OverVoltage"), "LVMustTrip": (False, "UnderVoltage"),
+         "HVMomCess": (True, "OverVoltage"), "LVMomCess": (False, "UnderVoltage")}
+#: Momentary cessation: the output stops beyond the curve and comes back as soon as the voltage
+#: does — no trip, so no EnterService delay or ramp.
+MOMENTARY = ("HVMomCess", "LVMomCess")
 for _curve in (*TRIPS, "VoltVar"):
     FIELDS[_curve], REPORT[_curve] = "curve", ("curve", "curve")
 REPORT["EnterService"] = ("enterService", "enterService")
@@ -255,6 +262,8 @@ class DerControls:
         if (kind == "HVMustTrip" and self.faults.on("trips-late-hv-must-trip")) \
                 or (kind == "LVMustTrip" and self.faults.on("trips-late-lv-must-trip")):
             return min(times) * 3.0
+        if kind in MOMENTARY and self.faults.on("momentary-cessation-ignored"):
+            return None
         return min(times) * TRIP_MARGIN
 
     def trips(self, now_s: float, voltages_pct: tuple[float, ...], now: dt.datetime) -> list[dict[str, Any]]:
@@ -280,14 +289,21 @@ class DerControls:
         return [] if self.faults.on("no-der-alarm-on-trip") else [a | {"timestamp": stamp} for a in alarms]
 
     def ceased(self) -> bool:
-        """Tripped: the charger must not energize."""
+        """Tripped or in momentary cessation: the charger must not energize."""
         return any(self.tripped.values())
+
+    def _out_of_service(self) -> bool:
+        """A trip proper: the return waits for EnterService (a momentary cessation does not, unless
+        the fault treats it as a trip)."""
+        treat_as_trip = self.faults.on("momentary-cessation-as-trip")
+        return any(on for kind, on in self.tripped.items() if kind not in MOMENTARY or treat_as_trip)
 
     def service_share(self, now_s: float, voltages_pct: tuple[float, ...], frequency_hz: float, now: dt.datetime) -> float:
         """The share of its output the charger may give now: 0 while tripped or waiting to enter
         service again, rising to 1 over the EnterService ramp."""
         if self.ceased():
-            self._returning, self._inside_since, self._ramp_from = True, None, None
+            if self._out_of_service():
+                self._returning, self._inside_since, self._ramp_from = True, None, None
             return 0.0
         c = self.in_force("EnterService", now)
         if not self._returning or c is None or self.faults.on("enter-service-ignored"):
