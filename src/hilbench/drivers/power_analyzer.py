@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from hilbench.drivers.model import NumericList
-from hilbench.drivers.scpi import ScpiInstrument
+from hilbench.drivers.scpi import ScpiInstrument, exclusive
 from hilbench.errors import InstrumentError, InstrumentReplyError
 
 _NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$")
@@ -92,14 +92,15 @@ class ScpiPowerAnalyzer(ScpiInstrument, PowerAnalyzer):
         return [(q, e) for e in self.numeric.elements for q in self.numeric.functions]
 
     def setup(self) -> None:
-        for command in self.model.setup:
-            self.transport.write(command)
-        items = self.items()
-        self.transport.write(self.numeric.count.format(count=len(items)))
-        for index, (quantity, element) in enumerate(items, start=1):
-            function = self.numeric.functions[quantity].function
-            self.transport.write(self.numeric.item.format(index=index, function=function, element=element))
-        self.check_errors("setup")
+        with exclusive(self.transport):  # the numeric list is set up whole before any read of it
+            for command in self.model.setup:
+                self.transport.write(command)
+            items = self.items()
+            self.transport.write(self.numeric.count.format(count=len(items)))
+            for index, (quantity, element) in enumerate(items, start=1):
+                function = self.numeric.functions[quantity].function
+                self.transport.write(self.numeric.item.format(index=index, function=function, element=element))
+            self.check_errors("setup")
 
     def settings(self) -> dict[str, float]:
         return {"elements": float(len(self.numeric.elements)), "items": float(len(self.items()))}

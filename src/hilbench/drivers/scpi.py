@@ -4,7 +4,8 @@ their units and held to the model's range, the error queue read after every setp
 from __future__ import annotations
 
 import re
-from typing import Protocol
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any, Protocol
 
 from hilbench.drivers.limits import Limits
 from hilbench.drivers.log import CommandLog
@@ -20,6 +21,12 @@ class MessageTransport(Protocol):
     def write(self, command: str) -> None: ...
     def query(self, command: str) -> str: ...
     def close(self) -> None: ...
+
+
+def exclusive(transport: MessageTransport) -> AbstractContextManager[Any]:
+    """The transport's lock over a command sequence (VISA has one; a test double may not)."""
+    lock = getattr(transport, "exclusive", None)
+    return lock() if lock is not None else nullcontext()
 
 
 def parse_number(reply: str, unit: str | None, *, instrument: str, command: str) -> float:
@@ -57,9 +64,10 @@ class ScpiInstrument:
         return reply
 
     def setup(self) -> None:
-        for command in self.model.setup:
-            self.transport.write(command)
-        self.check_errors("setup")
+        with exclusive(self.transport):
+            for command in self.model.setup:
+                self.transport.write(command)
+            self.check_errors("setup")
 
     def release(self) -> None:
         for command in self.model.release:
@@ -73,8 +81,9 @@ class ScpiInstrument:
             raise InstrumentError(f"{self.name}: {self.model.id} has no command for {quantity}", instrument=self.name)
         value = self.limits.check(range_key(quantity), value)
         command = self.model.set[quantity].format(value)
-        self.transport.write(command)
-        self.check_errors(command)
+        with exclusive(self.transport):  # the error read after it is this command's
+            self.transport.write(command)
+            self.check_errors(command)
         return value
 
     def write_output_off(self) -> None:
@@ -85,8 +94,9 @@ class ScpiInstrument:
     def command(self, name: str) -> None:
         """A command without a value (``output_off``)."""
         command = self.model.set[name]
-        self.transport.write(command)
-        self.check_errors(command)
+        with exclusive(self.transport):
+            self.transport.write(command)
+            self.check_errors(command)
 
     def get(self, quantity: str, plausible: tuple[float, float] | None = None) -> float:
         """A numeric query; a reply outside ``plausible`` (the model's range with its margin, by

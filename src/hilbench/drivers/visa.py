@@ -59,6 +59,11 @@ class VisaTransport:
         except Exception:  # noqa: BLE001 - not a raw socket (VXI-11, serial): nothing to tune
             pass
 
+    def exclusive(self) -> threading.RLock:
+        """Held around a sequence of exchanges that belong together (a setpoint and the error
+        queue read after it): no other thread's query comes between them."""
+        return self._lock
+
     def write(self, command: str) -> None:
         with self._lock:
             self.log.add(self.name, "tx", command)

@@ -58,6 +58,13 @@ async def authorized_event(ctx: CaseContext, timeout: float = 15.0) -> dict[str,
     return dict(await ctx.csms.expect("TransactionEvent", timeout, lambda p: "idToken" in p))
 
 
+async def unplugged(ctx: CaseContext) -> None:
+    """The EV unplugged, and the DUT seen to notice (its connector no longer Occupied): the next
+    driver's plug-in is then a change to it, not one it may merge with this one."""
+    await ctx.io(ctx.ev.unplug)
+    await ctx.csms.expect("StatusNotification", 10, lambda p: p.get("connectorStatus") != "Occupied")
+
+
 def gaps(seq: list[int]) -> int:
     """How many seqNo are missing or out of order (0 for 0, 1, 2, ...)."""
     return sum(1 for i, s in enumerate(seq) if s != i)

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from hilbench.cases import power
-from hilbench.cases.blocks.e_transactions import authorized_event, remote_start
+from hilbench.cases.blocks.e_transactions import authorized_event, remote_start, unplugged
 from hilbench.cases.model import Measurement, case
 from hilbench.cases.profiles import central_setpoint
 from hilbench.cases.v2x import (
@@ -32,7 +32,7 @@ SETPOINT_W = -5_000.0
 #: Every energy transfer the bench allows in the second session (DC and AC alike: one rig is each).
 V2X_ALLOWED = ["DC", "DC_BPT", "AC_three_phase", "AC_BPT"]
 #: What requestedEnergyTransfer says for charging only.
-CHARGING_ONLY = ("DC", "DC_ACDP", "AC_single_phase", "AC_two_phase", "AC_three_phase")
+CHARGING_ONLY_TRANSFERS = ("DC", "DC_ACDP", "AC_single_phase", "AC_two_phase", "AC_three_phase")
 #: The measurement when the DUT's configuration does not call for the EVCCID (Q01.FR.02's precondition).
 NOT_REQUIRED = "not required (ISO15118Ctrlr.Enabled and V2XChargingCtrlr.Enabled not both true)"
 BAND_W = power.tolerance_w(SETPOINT_W, TOLERANCE_PCT, TOLERANCE_FLOOR_W)
@@ -70,11 +70,6 @@ async def _needs(ctx: CaseContext, timeout: float = 15.0) -> dict[str, Any]:
     return sent[-1]
 
 
-async def _unplugged(ctx: CaseContext) -> None:
-    await ctx.io(ctx.ev.unplug)  # the next session's plug-in only once the DUT saw this one go
-    await ctx.csms.expect("StatusNotification", 10, lambda p: p.get("connectorStatus") != "Occupied")
-
-
 def _evccid_given(event: dict[str, Any], evccid: str) -> bool:
     info = event.get("idToken", {}).get("additionalInfo", [])
     return any(i.get("type") == "EVCCID" and i.get("additionalIdToken") == evccid for i in info)
@@ -85,7 +80,7 @@ def _evccid_given(event: dict[str, Any], evccid: str) -> bool:
       timeout_s=120,
       measurements=[Measurement("service_charging_only", one_of=("DC", "AC"),
                                 description="the service the bench EV was given, AuthorizeResponse without allowedEnergyTransfer"),
-                    Measurement("requested_transfer", one_of=CHARGING_ONLY,
+                    Measurement("requested_transfer", one_of=CHARGING_ONLY_TRANSFERS,
                                 description="NotifyEVChargingNeeds requestedEnergyTransfer then"),
                     Measurement("power_charging_only", unit="W", low=-TOLERANCE_FLOOR_W,
                                 description=f"the deepest outlet power with a {SETPOINT_W:.0f} W CentralSetpoint sent"),
@@ -113,7 +108,7 @@ async def v2x_authorization(ctx: CaseContext) -> None:
     step = await Stepper(ctx, "setpoint").watch(SETPOINT_W)
     ctx.measure["power_charging_only"] = rounded(step.lowest_w)
     await end_session(ctx, tid)
-    await _unplugged(ctx)
+    await unplugged(ctx)
     tid, evcc, _event, _needs = await _tapped_session(ctx, "HB-Q01-V2X", V2X_ALLOWED)
     ctx.measure["service_v2x_allowed"] = evcc.service.name if evcc.service else "none"
     step = await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, SETPOINT_W)], discharge_limit_w=-20_000.0),

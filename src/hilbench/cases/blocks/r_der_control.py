@@ -120,16 +120,19 @@ async def der_priority(ctx: CaseContext) -> None:
     await end_session(ctx, tid)
 
 
-#: The misshapen SetDERControl requests of HB_R_04_NEG_CS (the 2.1 errata's R04.FR.13, 15 and 17).
-MISSHAPEN = {
-    "default_with_schedule": {"isDefault": True, "controlId": "HB-R04-NEG-DEF", "controlType": "LimitMaxDischarge",
-                              "limitMaxDischarge": {"priority": 1, "pctMaxDischargePower": 50.0, **schedule()}},
-    "scheduled_enter_service": {"isDefault": False, "controlId": "HB-R04-NEG-ES", "controlType": "EnterService",
-                                "enterService": {"priority": 1, "lowVoltage": 90.0, "highVoltage": 110.0, "lowFreq": 49.0,
-                                                 "highFreq": 51.0}},
-    "mismatched_field": {"isDefault": False, "controlId": "HB-R04-NEG-FLD", "controlType": "LimitMaxDischarge",
-                         "fixedVar": {"priority": 1, "setpoint": 10.0, "unit": "PctMaxVar"}},
-}
+def misshapen() -> dict[str, dict[str, Any]]:
+    """The misshapen SetDERControl requests of HB_R_04_NEG_CS (the 2.1 errata's R04.FR.13, 15 and
+    17), made when the case runs: its schedule starts now, so only its shape is wrong."""
+    return {
+        "default_with_schedule": {"isDefault": True, "controlId": "HB-R04-NEG-DEF", "controlType": "LimitMaxDischarge",
+                                  "limitMaxDischarge": {"priority": 1, "pctMaxDischargePower": 50.0, **schedule()}},
+        "scheduled_enter_service": {"isDefault": False, "controlId": "HB-R04-NEG-ES", "controlType": "EnterService",
+                                    "enterService": {"priority": 1, "lowVoltage": 90.0, "highVoltage": 110.0, "lowFreq": 49.0,
+                                                     "highFreq": 51.0}},
+        "mismatched_field": {"isDefault": False, "controlId": "HB-R04-NEG-FLD", "controlType": "LimitMaxDischarge",
+                             "limitMaxDischarge": {"priority": 1, "pctMaxDischargePower": 50.0, **schedule()},
+                             "fixedVar": {"priority": 1, "setpoint": 10.0, "unit": "PctMaxVar"}},
+    }
 
 
 @case("HB_R_04_NEG_CS", "An unknown DER control cannot be cleared; an impossible or misshapen one is not accepted",
@@ -144,7 +147,7 @@ MISSHAPEN = {
                     Measurement("scheduled_enter_service", one_of=("Rejected", "NotSupported"),
                                 description="EnterService with isDefault false"),
                     Measurement("mismatched_field", one_of=("Rejected", "NotSupported"),
-                                description="controlType LimitMaxDischarge carrying a fixedVar")],
+                                description="controlType LimitMaxDischarge carrying its limitMaxDischarge and a fixedVar")],
       kills=["clear-der-unknown-accepted", "der-control-shape-unchecked"], timeout_s=30)
 async def der_negative(ctx: CaseContext) -> None:
     """NotSupported counts as a refusal for the misshapen requests (a DUT without the control type
@@ -155,7 +158,7 @@ async def der_negative(ctx: CaseContext) -> None:
     ctx.measure["out_of_range_status"] = res["status"]
     if res["status"] == "Accepted":
         await clear_controls(ctx)
-    for name, request in MISSHAPEN.items():
+    for name, request in misshapen().items():
         res = await ctx.csms.call("SetDERControl", request)
         ctx.measure[name] = res["status"]
         if res["status"] == "Accepted":

@@ -15,7 +15,9 @@ from hilbench.cases import power
 from hilbench.cases.blocks.r_der_control import clear_controls, schedule, set_control
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.profiles import central_setpoint
-from hilbench.cases.v2x import ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, end_session, rounded, v2x_session
+from hilbench.cases.v2x import (
+    ROLES, TOLERANCE_FLOOR_W, TOLERANCE_PCT, Stepper, declared_settling_s, end_session, rounded, v2x_session,
+)
 from hilbench.runner.context import CaseContext
 
 #: The discharge setpoint the droop moves, W; the band either side of nominal and the droop.
@@ -53,7 +55,9 @@ async def freq_droop(ctx: CaseContext) -> None:
         raise CaseSkipped("the rig declares no rated_active_power_w for the DUT: the per-unit droop has nothing to count in")
     nominal_hz = ctx.campaign.config.grid_nominal_frequency_hz
     control = {"priority": 1, "overFreq": nominal_hz + BAND_HZ, "underFreq": nominal_hz - BAND_HZ,
-               "overDroop": DROOP, "underDroop": DROOP, "responseTime": 0.5, **schedule()}
+               # the response time the control allows is the one the DUT declares for a setpoint, so
+               # the case judges each step after the time both grant
+               "overDroop": DROOP, "underDroop": DROOP, "responseTime": declared_settling_s(ctx), **schedule()}
     tid = await v2x_session(ctx, "HB-R04-FD", 326)
     try:
         bad = await ctx.csms.call("SetDERControl", {"isDefault": False, "controlId": "HB-R04-FD-BAD", "controlType": "FreqDroop",

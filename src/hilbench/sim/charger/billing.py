@@ -71,13 +71,18 @@ class Billing:
 
     def authorized(self, tx: Transaction) -> str | None:
         """The driver's idToken arrived after the transaction started (TxStartPoint before
-        Authorized): a tariff of the driver's own (I08) bills the transaction from now — nothing
-        flowed before the authorization. Returns its id when it replaced the tariff in force."""
+        Authorized): a tariff of the driver's own (I08) bills the transaction from now, its start
+        fee included; what the default tariff billed before (idle time, its start fee) stays
+        billed by it. Returns its id when it replaced the tariff in force."""
         token = (tx.id_token or {}).get("idToken")
         tariff = self.store.tariff_for(tx.evse_id, token) if self.enabled("Cost") else None
         if tariff is None or (self.cost is not None and self.cost.tariff["tariffId"] == tariff["tariffId"]):
             return None
-        self.begin(tx)
+        if self.cost is None:
+            self.begin(tx)
+        else:
+            self.advance()
+            self.cost.change_tariff(tariff, self._now(), charge_fixed_fee=True)
         return str(tariff["tariffId"])
 
     def advance(self) -> None:

@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 
 #: The -20 services each OCPP energy transfer mode allows (AuthorizeResponse.allowedEnergyTransfer):
 #: a bidirectional mode allows charging only as well.
-ALLOWS = {"DC": ("DC",), "DC_ACDP": ("DC",), "DC_BPT": ("DC", "DC_BPT"), "DC_ACDP_BPT": ("DC", "DC_BPT"),
+SERVICES_BY_TRANSFER_MODE = {"DC": ("DC",), "DC_ACDP": ("DC",), "DC_BPT": ("DC", "DC_BPT"), "DC_ACDP_BPT": ("DC", "DC_BPT"),
           "AC_single_phase": ("AC",), "AC_two_phase": ("AC",), "AC_three_phase": ("AC",), "AC_DER": ("AC",),
           "AC_BPT": ("AC", "AC_BPT"), "AC_BPT_DER": ("AC", "AC_BPT")}
 #: What a driver may use when the AuthorizeResponse has no allowedEnergyTransfer: charging only
 #: (the field's definition in the 2.1 schema; Q01.FR.08/09).
-CHARGING_ONLY = ["DC", "AC_three_phase"]
+DEFAULT_TRANSFER = ["DC", "AC_three_phase"]
 
 #: The CSMS's refusal of a contract (AuthorizeResponse certificateStatus, else idTokenInfo status) as
 #: the -20 ResponseCode the EV gets: hilbench's reading, the texts at hand give no table ⚠.
@@ -59,7 +59,22 @@ class EvFacing:
         if timeout > 0 and now - self._authorized_at > timeout and not fw.faults.on("ev-connection-timeout-ignored"):
             fw.note(f"no EV within EVConnectionTimeOut ({timeout} s): the authorization lapsed")
             fw.authorized, fw.id_token, fw.remote_start_id = False, None, None
-            fw._trigger_hint, self._authorized_at = "EVConnectTimeout", None
+            self._authorized_at = None
+            tx = fw.tx.tx
+            if tx is not None and not tx.ev_seen:  # whatever TxStopPoint says: no EV ever came (E03.FR.05)
+                fw.tx.stop("EVConnectTimeout", stopped_reason="Timeout")
+
+    def token_with_evccid(self) -> dict[str, Any] | None:
+        """The idToken a transaction starts with: with an ISO 15118-20 EV and V2X enabled, the EV's
+        EVCCID added as additional info (Q01.FR.02: the CSMS may decide V2X by the vehicle)."""
+        fw = self.fw
+        token, hlc = fw.id_token, fw.hlc
+        evccid = hlc.ev.evccid if hlc is not None and fw.hlc_active else None
+        if token is None or evccid is None or fw.faults.on("evccid-missing-in-started") \
+                or not (fw.dm.get_bool("ISO15118Ctrlr", "Enabled") and fw.dm.get_bool("V2XChargingCtrlr", "Enabled", evse=1)):
+            return token
+        info = [i for i in token.get("additionalInfo", []) if i.get("type") != "EVCCID"]
+        return token | {"additionalInfo": [*info, {"additionalIdToken": evccid, "type": "EVCCID"}]}
 
     # ---- authorization -------------------------------------------------------------------------
     async def tap(self, id_token: str, token_type: str = "ISO14443") -> str:
@@ -82,9 +97,14 @@ class EvFacing:
                 self.fw.note(f"driver tariff refused, not authorized: {refusal.info}")
                 return "TariffNotAccepted"
         if status == "Accepted":
-            self.fw.allowed_energy_transfer = list(res.get("allowedEnergyTransfer") or CHARGING_ONLY)
-            self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
+            self.authorized_by(token, res)
         return str(status)
+
+    def authorized_by(self, token: dict[str, Any], res: dict[str, Any]) -> None:
+        """The driver's ``token`` authorized by AuthorizeResponse ``res``: with the energy transfers
+        it allows (charging only when it names none: Q01) held for that token alone."""
+        self.fw.allowed_energy_transfer = (str(token["idToken"]), list(res.get("allowedEnergyTransfer") or DEFAULT_TRANSFER))
+        self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
 
     def hlc_authorization(self, service: str) -> tuple[str, str]:
         if service == "PnC":
@@ -101,10 +121,11 @@ class EvFacing:
     def _offer_allowed(self) -> None:
         """Authorized: the services the SECC then offers are the ones the driver may use (Q01) —
         the EV cannot select bidirectional transfer the CSMS did not allow."""
-        allowed, hlc = self.fw.allowed_energy_transfer, self.fw.hlc
-        if allowed is None or hlc is None or self.fw.faults.on("v2x-offered-without-authorization"):
-            return
-        usable = {service for mode in allowed for service in ALLOWS.get(mode, ())}
+        granted, hlc, token = self.fw.allowed_energy_transfer, self.fw.hlc, self.fw.id_token
+        if granted is None or hlc is None or token is None or granted[0] != token["idToken"] \
+                or self.fw.faults.on("v2x-offered-without-authorization"):
+            return  # no driver's grant in force (a remote start, a lapsed tap): nothing to narrow
+        usable = {service for mode in granted[1] for service in SERVICES_BY_TRANSFER_MODE.get(mode, ())}
         hlc.services = tuple(s for s in hlc.services if s in usable)
 
     def authorize_contract(self, evseid: str) -> None:

@@ -106,7 +106,9 @@ class Firmware:
         self._trigger_hint: str | None = None
         self.available = True
         self.unavailable_after_tx = False
-        self.allowed_energy_transfer: list[str] | None = None
+        #: The energy transfers the CSMS allowed a driver (idToken, modes) in the AuthorizeResponse;
+        #: NotifyAllowedEnergyTransfer replaces the modes during a transaction.
+        self.allowed_energy_transfer: tuple[str, list[str]] | None = None
         #: AFRRSignal: (active from, signal), oldest first.
         self.afrr_signals: list[tuple[dt.datetime, int]] = []
         self.der = DerControls(self.faults)
@@ -501,7 +503,7 @@ class Firmware:
         self.payment.tick()
         hint, self._trigger_hint = self._trigger_hint, None
         had_tx = self.tx.tx
-        self.tx.tick(conditions, state, id_token=self._token_with_evccid(), remote_start_id=self.remote_start_id,
+        self.tx.tick(conditions, state, id_token=self.ev_facing.token_with_evccid(), remote_start_id=self.remote_start_id,
                      soc_percent=self.meter.soc_percent, trigger_hint=hint)
         if self.tx.tx is not None and had_tx is None:
             self.profiles.tx_started[self.tx.tx.transaction_id] = dt.datetime.now(dt.timezone.utc)
@@ -516,17 +518,6 @@ class Firmware:
         self._status(ev_connected, ev.cp_state)
         self._clock_aligned()
         self.handlers.pull_dynamic_updates(now)
-
-    def _token_with_evccid(self) -> dict[str, Any] | None:
-        """The idToken a transaction starts with: with an ISO 15118-20 EV and V2X enabled, the EV's
-        EVCCID added as additional info (Q01.FR.02: the CSMS may decide V2X by the vehicle)."""
-        token, hlc = self.id_token, self.hlc
-        evccid = hlc.ev.evccid if hlc is not None and self.hlc_active else None
-        if token is None or evccid is None or self.faults.on("evccid-missing-in-started") \
-                or not (self.dm.get_bool("ISO15118Ctrlr", "Enabled") and self.dm.get_bool("V2XChargingCtrlr", "Enabled", evse=1)):
-            return token
-        info = [i for i in token.get("additionalInfo", []) if i.get("type") != "EVCCID"]
-        return token | {"additionalInfo": [*info, {"additionalIdToken": evccid, "type": "EVCCID"}]}
 
     def _open_power_path(self) -> None:
         """Energy stops before a transaction's end reading is taken."""

@@ -273,8 +273,11 @@ class Handlers:
     def _setChargingProfile(self, _a: str, req: Payload) -> Payload:  # noqa: N802
         fw = self.fw
         tx_id = fw.tx.tx.transaction_id if fw.tx.tx else None
-        v2x = fw.hlc.charging_needs().get("v2xChargingParameters", {}) if fw.hlc is not None and fw.hlc_active else {}
-        conflict = fw.profiles.phase_conflict(req["chargingProfile"], "maxDischargePower_L2" in v2x)
+        def ev_reports_phases() -> bool:
+            needs = fw.hlc.charging_needs() if fw.hlc is not None and fw.hlc_active else {}
+            return "maxDischargePower_L2" in needs.get("v2xChargingParameters", {})
+
+        conflict = fw.profiles.phase_conflict(req["chargingProfile"], ev_reports_phases)
         if conflict is not None:
             return _status("Rejected", "PhaseConflict", conflict)
         why = fw.profiles.check(req["evseId"], req["chargingProfile"], tx_id)
@@ -353,7 +356,8 @@ class Handlers:
         fw = self.fw
         if fw.tx.tx is None or fw.tx.tx.transaction_id != req["transactionId"]:
             return _status("Rejected", "TxNotFound")
-        fw.allowed_energy_transfer = list(req["allowedEnergyTransfer"])
+        token = (fw.tx.tx.id_token or {}).get("idToken", "")
+        fw.allowed_energy_transfer = (str(token), list(req["allowedEnergyTransfer"]))
         return _status("Accepted")
 
     def _aFRRSignal(self, _a: str, req: Payload) -> Payload:  # noqa: N802

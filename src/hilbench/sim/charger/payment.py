@@ -72,6 +72,7 @@ class PaymentTerminal:
         token = {"idToken": psp_ref, "type": "DirectPayment",
                  "additionalInfo": [{"additionalIdToken": brand, "type": "PaymentBrand"},
                                     {"additionalIdToken": recognition, "type": "PaymentRecognition"}]}
+        res: Payload = {}
         if dm.get_bool("PaymentCtrlr", "AuthorizeDirectPayment"):
             res = await self.fw.call("Authorize", {"idToken": token})
             if res["idTokenInfo"]["status"] != "Accepted":
@@ -85,7 +86,7 @@ class PaymentTerminal:
                 if res["status"] == "Accepted":
                     payment.vat_number, payment.vat_company = vat_number, res.get("company")
         self.payment = payment
-        self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
+        self.fw.ev_facing.authorized_by(token, res)
         return "Accepted"
 
     def tick(self) -> None:

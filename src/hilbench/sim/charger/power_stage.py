@@ -109,8 +109,8 @@ class PowerStage:
         self._last_wanted = wanted
         if mode != "Idle":
             wanted += droop_w
-        if mode == "ChargingOnly":  # a droop can take the charging power to zero, not past it
-            wanted = max(0.0, wanted)
+        if mode == "ChargingOnly":  # a droop moves the charging power between zero and what the EV asks
+            wanted = min(max(0.0, wanted), max(0.0, ev.request_w))
         return min(upper, max(lower, wanted))
 
     def step(self, now_s: float, target_w: float, *, path_closed: bool) -> float:

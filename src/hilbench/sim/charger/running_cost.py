@@ -14,7 +14,8 @@ How the tariff is read (the 2.1 TariffType):
 - Taxes stack as TaxRateType says: a stack level's rates apply to the price with every lower
   level's tax included.
 - ``minCost`` / ``maxCost`` of the tariff in force bound the total (typeOfCost MinCost / MaxCost).
-- Times of day and days of the week are the charger's local time, which is UTC here.
+- Times of day and days of the week are the charger's local time (ClockCtrlr.TimeZone: the caller
+  passes the instants in it).
 
 Hand-written: no Python library evaluates OCPP 2.1 tariffs."""
 
@@ -149,12 +150,15 @@ class RunningCost:
             return prices[0] if prices else None
         return next((p for p in prices if holds(p.get("conditions") or {}, i)), None)
 
-    def change_tariff(self, tariff: Payload, at: dt.datetime) -> None:
+    def change_tariff(self, tariff: Payload, at: dt.datetime, *, charge_fixed_fee: bool = False) -> None:
         """ChangeTransactionTariff: what was used so far stays billed and taxed by the old tariff
-        (its fixed fee, charged once at the start, is not charged again)."""
+        (a start fee is charged once, at the start; ``charge_fixed_fee``: the new tariff's too — a
+        driver's tariff that takes over when the driver is known)."""
         self.advance(at, 0.0, 0.0, 0.0)
         self.earlier.append((self.tariff, self.cost))
         self.tariff, self.cost = tariff, dict.fromkeys(self.cost, 0.0)
+        if charge_fixed_fee:
+            self._fix_fee(at)
 
     def advance(self, now: dt.datetime, d_import_wh: float, d_export_wh: float, power_w: float) -> None:
         """Bills what flowed and the time that passed since the last call."""

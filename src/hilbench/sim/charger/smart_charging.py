@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from hilbench.sim.charger.faults import Faults
@@ -67,7 +68,7 @@ class ChargingProfiles:
         self.priority_charging = False
 
     # ---- SetChargingProfile --------------------------------------------------------------------
-    def phase_conflict(self, profile: dict[str, Any], ev_reports_phases: bool) -> str | None:
+    def phase_conflict(self, profile: dict[str, Any], ev_reports_phases: Callable[[], bool]) -> str | None:
         """Why per-phase discharge values in ``profile`` conflict (the 2.1 errata's V2X.08-10,
         K01.FR.142-144: only in a TxProfile, and only when the EV reported per-phase discharge
         limits); None when they do not, or there are none."""
@@ -77,7 +78,7 @@ class ChargingProfiles:
             return None
         if profile["chargingProfilePurpose"] != "TxProfile":
             return f"{', '.join(used)} in a {profile['chargingProfilePurpose']}: per-phase values only in a TxProfile (V2X.09)"
-        if not ev_reports_phases:
+        if not ev_reports_phases():  # asked only now: most profiles have no per-phase values
             return f"{', '.join(used)}, but the EV reported no maxDischargePower_L2/_L3 (V2X.08)"
         return None
 

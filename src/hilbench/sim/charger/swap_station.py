@@ -64,6 +64,12 @@ class SwapStation:
 
     # ---- authorization -------------------------------------------------------------------------
     def authorized(self) -> bool:
+        self._lapse()
+        return self.request is not None
+
+    def _lapse(self) -> None:
+        """A swap not completed SWAP_TIMEOUT_S after its authorization lapses (BatteryOutTimeout);
+        checked every pass of the control loop and before every use of the authorization."""
         if self.request is not None and time.monotonic() - self.request[2] > SWAP_TIMEOUT_S:
             self.fw.emit("BatterySwap", {"eventType": "BatteryOutTimeout", "requestId": self.request[0],
                                          "idToken": self.request[1],
@@ -72,7 +78,6 @@ class SwapStation:
             if self._swapped_in is not None:  # a battery came in, none went out: it is charged all the same
                 self._start_charging(self._swapped_in)
                 self._swapped_in = None
-        return self.request is not None
 
     async def authorize_local(self, token: Payload) -> str:
         """S01: a card at the station's reader."""
@@ -157,6 +162,7 @@ class SwapStation:
         """Every pass of the control loop: the slot charger's power, the battery's state of charge."""
         fw = self.fw
         now = time.monotonic()
+        self._lapse()
         if self.charging is None:
             self._open_power_path()
             return
