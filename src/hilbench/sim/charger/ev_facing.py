@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 
 #: The -20 services each OCPP energy transfer mode allows (AuthorizeResponse.allowedEnergyTransfer):
 #: a bidirectional mode allows charging only as well.
-SERVICES_BY_TRANSFER_MODE = {"DC": ("DC",), "DC_ACDP": ("DC",), "DC_BPT": ("DC", "DC_BPT"), "DC_ACDP_BPT": ("DC", "DC_BPT"),
-          "AC_single_phase": ("AC",), "AC_two_phase": ("AC",), "AC_three_phase": ("AC",), "AC_DER": ("AC",),
-          "AC_BPT": ("AC", "AC_BPT"), "AC_BPT_DER": ("AC", "AC_BPT")}
+SERVICES_BY_TRANSFER_MODE = {
+    "DC": ("DC",), "DC_ACDP": ("DC",), "DC_BPT": ("DC", "DC_BPT"), "DC_ACDP_BPT": ("DC", "DC_BPT"),
+    "AC_single_phase": ("AC",), "AC_two_phase": ("AC",), "AC_three_phase": ("AC",), "AC_DER": ("AC",),
+    "AC_BPT": ("AC", "AC_BPT"), "AC_BPT_DER": ("AC", "AC_BPT")}
 #: What a driver may use when the AuthorizeResponse has no allowedEnergyTransfer: charging only
 #: (the field's definition in the 2.1 schema; Q01.FR.08/09).
 DEFAULT_TRANSFER = ["DC", "AC_three_phase"]
