@@ -113,6 +113,8 @@ class EvFacing:
                 return "Ongoing", "OK"
             code = "OK" if self.fw.contract_status == "Accepted" else \
                 PNC_REFUSALS.get(self.fw.contract_status, "WARNING_GeneralPnCAuthorizationError")
+            if code == "OK":
+                self._offer_allowed()
             return "Finished", code
         if not self.fw.authorized:
             return "Ongoing", "OK"
@@ -147,7 +149,7 @@ class EvFacing:
             if self.fw.faults.on("pnc-charges-despite-refusal"):
                 self.fw.contract_status = "Accepted"
             if self.fw.contract_status == "Accepted":
-                self.fw.id_token, self.fw.authorized, self.fw._trigger_hint = token, True, "Authorized"
+                self.authorized_by(token, res)
         self.fw.spawn(ask(), "Authorize (PnC)")
 
     # ---- the EV side ---------------------------------------------------------------------------
