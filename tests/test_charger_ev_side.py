@@ -275,7 +275,8 @@ async def test_plug_and_charge_authorized_over_ocpp(tmp_path: Path, v2g_pki_dir:
     async def authorize(_a: str, req: dict[str, Any]) -> dict[str, Any]:
         asked.append(req)
         await asyncio.sleep(0.3)  # a slow backend: the EV waits in Ongoing
-        return {"idTokenInfo": {"status": answer}}
+        # the EV wants DC_BPT: the CSMS allows it (without, the charger offers charging only: Q01)
+        return {"idTokenInfo": {"status": answer}, "allowedEnergyTransfer": ["DC", "DC_BPT"]}
 
     plant = dc_plant()
     plant.ev.cp_state, plant.ev.contactor_closed = "C", True
