@@ -5,12 +5,14 @@ under a CentralSetpoint — with the import and export energy the analyzer count
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from hilbench.cases.blocks.e_transactions import remote_start
 from hilbench.cases.power import outlet_energy, session_dc
 from hilbench.cases.profiles import central_setpoint
+from hilbench.cases.tariff_cost import Expected, expected_cost
 from hilbench.cases.v2x import end_session
 from hilbench.runner.context import CaseContext
 
@@ -19,6 +21,15 @@ async def integrating(ctx: CaseContext) -> None:
     """The analyzer's integrator reset and started: it counts from here."""
     await ctx.io(ctx.power_analyzer.integration_reset)
     await ctx.io(ctx.power_analyzer.integration_start)
+
+
+async def priced_import(ctx: CaseContext, tariff: dict[str, Any], dc: bool) -> tuple[float, Expected]:
+    """The integrator stopped: the energy it counted into the EV at the DUT's outlet (Wh), and the
+    bench's price of it by ``tariff`` now (a session that only charged)."""
+    await ctx.io(ctx.power_analyzer.integration_stop)
+    imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    return imported, expected_cost(tariff, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
+                                   evse_kind="DC" if dc else "AC")
 
 
 @dataclass(frozen=True)

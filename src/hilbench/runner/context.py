@@ -93,6 +93,18 @@ class CsmsView:
         """Every CALL/SEND of ``action`` the DUT sent since the case started, across reconnects."""
         return [ev.payload for ev in self.campaign.received_since_case() if action is None or ev.action == action]
 
+    async def latest(self, action: str, timeout: float = 10.0, where: Callable[[dict[str, Any]], bool] | None = None,
+                     *, what: str = "") -> dict[str, Any]:
+        """The last ``action`` matching ``where`` the DUT has sent since the case started, whatever
+        came before or after it (unlike :meth:`expect`, which takes messages in order), waiting up
+        to ``timeout`` for one; none: a fail (``what`` says which one was awaited)."""
+        deadline = time.monotonic() + timeout
+        while not (found := [p for p in self.received(action) if where is None or where(p)]):
+            if time.monotonic() > deadline:
+                raise CaseFailed(f"no {action}{' ' + what if what else ''} from the DUT within {timeout:g} s")
+            await asyncio.sleep(0.02)
+        return found[-1]
+
     async def expect(self, action: str, timeout: float = 10.0, where: Callable[[dict[str, Any]], bool] | None = None,
                      *, required: bool = True) -> Any:
         """The next ``action`` (one not yet taken by an earlier ``expect``) matching ``where``; when

@@ -13,7 +13,6 @@ simulated rig."""
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import secrets
 import time
 from typing import Any
@@ -21,11 +20,10 @@ from typing import Any
 from hilbench.cases.blocks.e_cost_limit import end_transaction, limit_measurements, until_cost_limit
 from hilbench.cases.blocks.e_transactions import authorized_event, charging_power, unplugged
 from hilbench.cases.blocks.i_tariff_cost import currency, set_default, simple_tariff
-from hilbench.cases.sessions import integrating
+from hilbench.cases.sessions import integrating, priced_import
 from hilbench.cases.model import CaseSkipped, Measurement, case
-from hilbench.cases.power import outlet_energy, session_dc
+from hilbench.cases.power import session_dc
 from hilbench.cases.qr_code import qr_problem
-from hilbench.cases.tariff_cost import expected_cost
 from hilbench.cases.v2x import end_session
 from hilbench.ocpp.defaults import now_iso
 from hilbench.runner.context import CaseContext
@@ -42,13 +40,8 @@ UNKNOWN_VAT = "DE000000000"
 async def _settlement(ctx: CaseContext, tid: str | None, timeout: float = 10.0) -> dict[str, Any]:
     """The DUT's NotifySettlement for transaction ``tid`` (before or after its Ended; None: one
     without a transaction, a payment no transaction followed)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [p for p in ctx.csms.received("NotifySettlement") if p.get("transactionId") == tid]
-        if found:
-            return found[-1]
-        ctx.check(time.monotonic() < deadline, f"no NotifySettlement {f'for transaction {tid} ' if tid else ''}within {timeout:g} s")
-        await asyncio.sleep(0.05)
+    return await ctx.csms.latest("NotifySettlement", timeout, lambda p: p.get("transactionId") == tid,
+                                 what=f"for transaction {tid}" if tid else "")
 
 
 @case("HB_C_17_CS", "Prepaid card: the energy stops when the credit the CSMS gave as maxCost is used up, tax included",
@@ -100,8 +93,7 @@ async def terminal_payment(ctx: CaseContext) -> None:
     dc = session_dc(ctx)
     await end_transaction(ctx)
     settlement = await _settlement(ctx, tid)
-    await ctx.io(ctx.power_analyzer.integration_stop)
-    imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    imported, cost = await priced_import(ctx, tariff, dc)
     vat = [p for p in ctx.csms.received("VatNumberValidation") if p.get("vatNumber") == UNKNOWN_VAT]
     ctx.measure["vat_number_validated"] = bool(vat)
     limits = [e["transactionInfo"].get("transactionLimit", {}) for e in ctx.csms.received("TransactionEvent")
@@ -111,8 +103,6 @@ async def terminal_payment(ctx: CaseContext) -> None:
     ctx.measure["settlement_status"] = settlement["status"]
     ctx.measure["settlement_matches"] = settlement.get("pspRef") == token.get("idToken") and settlement.get("transactionId") == tid
     ctx.measure["refused_vat_on_settlement"] = "vatNumber" in settlement
-    cost = expected_cost(tariff, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
-                         evse_kind="DC" if dc else "AC")
     ctx.measure.limits("settlement_error", low=-cost.tolerance, high=cost.tolerance)
     ctx.measure["settlement_error"] = round(float(settlement["settlementAmount"]) - cost.incl, 4)
     ctx.note(f"analyzer {imported:.3f} Wh: {cost.incl:.4f} incl. tax; settled {settlement['settlementAmount']}")
@@ -235,12 +225,9 @@ async def settlement_fails(ctx: CaseContext) -> None:
             dc = session_dc(ctx)
             await end_session(ctx, tid)
             settlement = await _settlement(ctx, tid)
-            await ctx.io(ctx.power_analyzer.integration_stop)
-            imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+            _imported, cost = await priced_import(ctx, tariff, dc)
             ctx.measure[f"{name}_status"] = settlement["status"]
             matches.append(settlement.get("pspRef") == paid["idToken"].get("idToken"))
-            cost = expected_cost(tariff, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
-                                 evse_kind="DC" if dc else "AC")
             ctx.measure.limits(f"{name}_amount_error", low=-cost.tolerance, high=cost.tolerance)
             ctx.measure[f"{name}_amount_error"] = round(float(settlement["settlementAmount"]) - cost.incl, 4)
             await unplugged(ctx)

@@ -19,7 +19,7 @@ from hilbench.cases.blocks.e_transactions import authorized_event, charging_powe
 from hilbench.cases.model import CaseSkipped, Measurement, case
 from hilbench.cases.power import outlet_energy, outlet_power, session_dc
 from hilbench.cases.profiles import tx_profile
-from hilbench.cases.sessions import integrating, v2g_round_trip
+from hilbench.cases.sessions import integrating, priced_import, v2g_round_trip
 from hilbench.cases.tariff_cost import expected_cost, local_time, reported_total
 from hilbench.cases.v2x import end_session
 from hilbench.runner.context import CaseContext
@@ -151,15 +151,12 @@ async def driver_tariff(ctx: CaseContext) -> None:
     authorized = await authorized_event(ctx, timeout=5)
     tid = authorized["transactionInfo"]["transactionId"]
     ended = await end_session(ctx, tid)
-    await ctx.io(ctx.power_analyzer.integration_stop)
-    imported, _exported = outlet_energy(await ctx.io(ctx.power_analyzer.read), dc)
+    imported, expected = await priced_import(ctx, mine, dc)
     # the tariff named from the driver's authorization on (a Started before it, at plug-in, may
     # name the default tariff the transaction began under)
     since = [e for e in events_of(ctx, tid) if e["seqNo"] >= authorized["seqNo"]]
     ctx.measure["tariff_in_transaction"] = tariff_ids(since)[:1] == ["HB-I08-DRIVER"]
     _excl, incl = reported_total(ended.get("costDetails"), "TransactionEvent Ended")
-    expected = expected_cost(mine, import_wh=imported, export_wh=0.0, local=dt.datetime.now(dt.timezone.utc),
-                             evse_kind="DC" if dc else "AC")
     ctx.measure.limits("total_incl_tax_error", low=-expected.tolerance, high=expected.tolerance)
     ctx.measure["total_incl_tax_error"] = round(incl - expected.incl, 4)
 

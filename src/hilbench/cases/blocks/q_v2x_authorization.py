@@ -56,18 +56,9 @@ async def _tapped_session(ctx: CaseContext, token: str, allowed: list[str] | Non
         await asyncio.sleep(0.02)
     ctx.check(await ctx.card.tap(token) == "Accepted", f"the DUT did not authorize the card {token}")
     event = await authorized_event(ctx)
-    needs = await _needs(ctx)
+    needs = await ctx.csms.latest("NotifyEVChargingNeeds", 15)  # before or after the transaction's event
     await flowing(ctx)
     return str(event["transactionInfo"]["transactionId"]), evcc, event, needs
-
-
-async def _needs(ctx: CaseContext, timeout: float = 15.0) -> dict[str, Any]:
-    """The DUT's NotifyEVChargingNeeds of this session, before or after its TransactionEvent."""
-    deadline = time.monotonic() + timeout
-    while not (sent := ctx.csms.received("NotifyEVChargingNeeds")):
-        ctx.check(time.monotonic() < deadline, f"no NotifyEVChargingNeeds from the DUT within {timeout:g} s")
-        await asyncio.sleep(0.05)
-    return sent[-1]
 
 
 def _evccid_given(event: dict[str, Any], evccid: str) -> bool:

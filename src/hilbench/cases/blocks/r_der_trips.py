@@ -263,6 +263,17 @@ async def enter_service_in_force(ctx: CaseContext, *, required: bool) -> AsyncIt
                                                   "enterService": e["enterService"]})
 
 
+async def _discharging(ctx: CaseContext, tid: str) -> float:
+    """A -6 kW CentralSetpoint judged like any setpoint; the mean the DUT reached (W), which a
+    return to service is measured against. A DUT that did not discharge has nothing to be taken
+    out of service: a fail."""
+    before = await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
+    if before.mean_w is None or before.mean_w >= -3_000.0:
+        ctx.fail(f"the DUT did not discharge before the grid step (mean {before.mean_w} W): nothing to take out of service")
+    assert before.mean_w is not None
+    return before.mean_w
+
+
 def _within_a_sample(ctx: CaseContext, name: str, limit_s: float, samples: int, watched_s: float) -> None:
     """``name``'s upper limit: ``limit_s`` plus one analyzer update interval, the resolution the
     time was measured with."""
@@ -299,11 +310,7 @@ async def enter_service(ctx: CaseContext) -> None:
             ctx.check(res["status"] == "Accepted", f"SetDERControl EnterService answered {res['status']}")
             trip = await set_control(ctx, HV.control("HB-R04-ES-HVMT"))
             ctx.check(trip["status"] == "Accepted", f"SetDERControl HVMustTrip answered {trip['status']}")
-            steps = Stepper(ctx, "setpoint")
-            before = await steps.step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
-            ctx.check(before.mean_w is not None and before.mean_w < -3_000.0,
-                      f"the DUT did not discharge before the trip (mean {before.mean_w} W): nothing to take out of service")
-            assert before.mean_w is not None
+            before_w = await _discharging(ctx, tid)
             series = ctx.series("grid-side apparent power", "VA")
             tripped, _n = await _trip_time(ctx, series, HV, 3 * HV.clearing_s + 2.0)
             ctx.measure["trip_time"] = round(tripped, 3) if tripped is not None else "no trip"
@@ -311,7 +318,7 @@ async def enter_service(ctx: CaseContext) -> None:
                 return
             back = await _return_to_service(ctx, series, window_v=(nominal * ES_WINDOW_PCT[0] / 100.0,
                                                                     nominal * ES_WINDOW_PCT[1] / 100.0),
-                                            full_va=abs(before.mean_w), watch_s=ES_DELAY_S + ES_RAMP_S + 6.0)
+                                            full_va=abs(before_w), watch_s=ES_DELAY_S + ES_RAMP_S + 6.0)
             ctx.note(f"back in service: delay {back.delay_s} s, ramp {back.ramp_s} s ({back.samples} analyzer samples)")
             ctx.measure["return_delay"] = rounded(back.delay_s, 3) if back.delay_s is not None else "never back"
             ctx.measure["ramp_time"] = rounded(back.ramp_s, 3) if back.ramp_s is not None else "never at full power"
@@ -351,10 +358,7 @@ async def momentary_cessation(ctx: CaseContext) -> None:
             ctx.note(f"EnterService for the ride-through: {es['status']}")
             res = await set_control(ctx, MC.control("HB-R04-MC"))
             ctx.check(res["status"] == "Accepted", f"SetDERControl HVMomCess answered {res['status']}")
-            before = await Stepper(ctx, "setpoint").step(central_setpoint(tid, [(0, -6_000.0)]), -6_000.0)
-            ctx.check(before.mean_w is not None and before.mean_w < -3_000.0,
-                      f"the DUT did not discharge before the step (mean {before.mean_w} W)")
-            assert before.mean_w is not None
+            before_w = await _discharging(ctx, tid)
             series = ctx.series("grid-side apparent power", "VA")
             t0 = time.monotonic()
             ceased, samples = await _trip_time(ctx, series, MC, 3 * MC.clearing_s + 2.0)
@@ -366,7 +370,7 @@ async def momentary_cessation(ctx: CaseContext) -> None:
                 return
             t0 = time.monotonic()
             back = await _return_to_service(ctx, series, window_v=(nominal * 0.5, nominal * MC.threshold_pct / 100.0),
-                                            full_va=abs(before.mean_w), watch_s=ES_DELAY_S + ES_RAMP_S + 4.0,
+                                            full_va=abs(before_w), watch_s=ES_DELAY_S + ES_RAMP_S + 4.0,
                                             early_is_bench_error=False)
             _within_a_sample(ctx, "return_time", declared_settling_s(ctx), back.samples, time.monotonic() - t0)
             total = None if back.delay_s is None or back.ramp_s is None else back.delay_s + back.ramp_s
